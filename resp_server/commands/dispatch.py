@@ -1,0 +1,134 @@
+"""Command dispatch: lookup, arity, auth, MULTI queueing, OOM guard, then the handler.
+
+`execute(client, argv)` is what the connection calls for every parsed request; it returns the
+reply value (resp/replies.py) or None-as-null. `call(client, spec, argv)` runs one handler with
+stats, slowlog and MONITOR feeding and is also what EXEC uses for queued commands.
+Errors are Redis's, to the letter (unknown command, wrong number of arguments, NOAUTH, OOM,
+EXECABORT).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from resp_server.commands.table import CommandSpec, build_table
+from resp_server.resp.replies import ERR_NOAUTH, ERR_OOM, QUEUED, RespError
+
+if TYPE_CHECKING:
+    from resp_server.client import ClientState
+
+TABLE: dict[bytes, CommandSpec] = build_table()
+_MULTI_IMMEDIATE = frozenset((b"exec", b"discard", b"multi", b"watch", b"unwatch", b"quit", b"reset"))
+
+
+def lookup(name: bytes) -> CommandSpec | None:
+    spec = TABLE.get(name)
+    if spec is None:
+        spec = TABLE.get(bytes(name).lower())
+    return spec
+
+
+def _unknown(argv: list) -> RespError:
+    name = _text(argv[0])
+    args = " ".join(f"'{_text(a)[:128]}'" for a in argv[1:])
+    return RespError(f"ERR unknown command '{name[:128]}', with args beginning with: {args}"
+                     + ("" if args else ""))
+
+
+def _text(a: object) -> str:
+    if isinstance(a, bytes | bytearray | memoryview):
+        return bytes(a).decode("utf-8", "replace")
+    return "<big value>"
+
+
+def _materialize(argv: list) -> list:
+    """Turn store Reservations (big arguments) into bytes for commands that do not adopt them."""
+    out = []
+    for a in argv:
+        if isinstance(a, bytes):
+            out.append(a)
+        elif hasattr(a, "views"):
+            out.append(b"".join(a.views()))
+        else:
+            out.append(bytes(a))
+    return out
+
+
+def _release_unused(client: ClientState, argv: list) -> None:
+    ks = client.server.keyspace
+    for a in argv:
+        if not isinstance(a, bytes) and hasattr(a, "views") and not getattr(a, "consumed", False):
+            ks.release(a)
+
+
+def execute(client: ClientState, argv: list) -> object:
+    """Run one request (or queue it inside MULTI) and return its reply."""
+    spec = lookup(argv[0]) if isinstance(argv[0], bytes) else None
+    try:
+        if spec is None:
+            err = _unknown(argv)
+            if client.multi is not None:
+                client.multi_error = True
+            raise err
+        if not spec.arity_ok(len(argv)):
+            if client.multi is not None:
+                client.multi_error = True
+            raise RespError(f"ERR wrong number of arguments for '{spec.name}' command")
+        if not client.authenticated and "noauth" not in spec.flags:
+            raise RespError(ERR_NOAUTH)
+        if client.multi is not None and argv[0].lower() not in _MULTI_IMMEDIATE:
+            if "nomulti" in spec.flags:
+                raise RespError(f"ERR Command not allowed inside a transaction")
+            client.multi.append((spec, argv))
+            return QUEUED
+        if "denyoom" in spec.flags and client.server.keyspace.over_maxmemory():
+            raise RespError(ERR_OOM)
+        return call(client, spec, argv)
+    except RespError as e:
+        client.server.stats.total_error_replies += 1
+        if spec is not None:
+            client.server.stats.command(spec.name).rejected_calls += 1
+        if client.multi is None:
+            _release_unused(client, argv)
+        return e
+
+
+def call(client: ClientState, spec: CommandSpec, argv: list) -> object:
+    """Run a handler: MONITOR feed, timing, commandstats, slowlog; release unused big args."""
+    server = client.server
+    if server.monitors:
+        _feed_monitors(client, argv)
+    if "bigvalue" not in spec.flags and any(not isinstance(a, bytes) for a in argv):
+        big = argv
+        argv = _materialize(argv)
+        _release_unused(client, big)
+    t0 = time.perf_counter_ns()
+    try:
+        reply = spec.handler(client, argv)
+    except RespError as e:
+        reply = e
+    finally:
+        if "bigvalue" in spec.flags:
+            _release_unused(client, argv)
+    usec = (time.perf_counter_ns() - t0) // 1000
+    st = server.stats.command(spec.name)
+    st.calls += 1
+    st.usec += usec
+    server.stats.total_commands_processed += 1
+    client.last_cmd = spec.name.encode()
+    if isinstance(reply, RespError):
+        st.failed_calls += 1
+        server.stats.total_error_replies += 1
+    if usec >= server.slowlog_log_slower_than >= 0:
+        server.slowlog.add(argv, usec, client.addr, client.name)
+    return reply
+
+
+def _feed_monitors(client: ClientState, argv: list) -> None:
+    from resp_server.commands.monitor import format_monitor_line
+
+    line = format_monitor_line(client, argv)
+    for m in list(client.server.monitors):
+        if m is not client and m.conn is not None:
+            m.conn.deliver(line)

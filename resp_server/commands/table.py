@@ -1,0 +1,61 @@
+"""The command table: one declarative entry per command (name, handler, arity, flags, key spec).
+
+Every handler has the same signature `handler(client: ClientState, argv: list) -> reply` where
+argv[0] is the command name as sent and the reply is a value described in resp/replies.py (or a
+raised RespError). Arity follows Redis: N means exactly N arguments including the name, -N means
+at least N. Flags (Redis's names): write, readonly, denyoom, fast, admin, noscript, loading,
+stale, noauth (allowed before AUTH), nomulti (not queued inside MULTI: EXEC, DISCARD, MULTI,
+WATCH...), bigvalue (the handler accepts store Reservations as value arguments - see below).
+
+Big arguments: a bulk argument of 32 KiB or more is received straight into memory reserved for it.
+For commands flagged `bigvalue` (SET and friends, MSET...) the handler receives the Reservation
+object in argv and passes it to Keyspace.store() (adopted, no copy). For other commands the
+dispatcher turns it into bytes before the call. Reservations left unused are released by the
+dispatcher after the call.
+
+Each command module exports COMMANDS: list[CommandSpec]; this module joins them into TABLE.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+Handler = Callable[..., object]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str                    # lower case, as in COMMAND INFO
+    handler: Handler
+    arity: int                   # N exact, -N at least N (including the name)
+    flags: frozenset[str]
+    first_key: int = 0           # key positions for COMMAND INFO / GETKEYS
+    last_key: int = 0
+    step: int = 0
+    group: str = "generic"       # COMMAND DOCS group
+    summary: str = ""            # COMMAND DOCS summary
+    since: str = "1.0.0"
+
+    def arity_ok(self, argc: int) -> bool:
+        a = self.arity
+        return argc == a if a >= 0 else argc >= -a
+
+
+def spec(name: str, handler: Handler, arity: int, flags: str = "", keys: tuple[int, int, int] = (0, 0, 0),
+         group: str = "generic", summary: str = "", since: str = "1.0.0") -> CommandSpec:
+    """Shorthand used by the command modules' COMMANDS lists."""
+    return CommandSpec(name, handler, arity, frozenset(flags.split()), *keys, group=group,
+                       summary=summary, since=since)
+
+
+def build_table() -> dict[bytes, CommandSpec]:
+    """name (lower-case bytes) -> spec, from every command module."""
+    from resp_server.commands import connection, keys, server, strings, transactions
+
+    table: dict[bytes, CommandSpec] = {}
+    for module in (strings, keys, transactions, connection, server):
+        for s in module.COMMANDS:
+            assert s.name.encode() not in table, f"duplicate command {s.name}"
+            table[s.name.encode()] = s
+    return table

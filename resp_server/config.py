@@ -1,0 +1,109 @@
+"""Server configuration: one frozen dataclass, validated on construction.
+
+Names follow redis.conf (`maxmemory`, `maxmemory-policy`, `proto-max-bulk-len`, ...); the CLI and
+the config-file reader (cli.py) map `kebab-case` names onto these snake_case fields. Sizes are in
+bytes; `parse_size` accepts Redis's units (`100mb`, `4gb`, `1k`, plain integers).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, fields
+
+VERSION = "0.1.0"
+REDIS_COMPAT_VERSION = "7.0.15"  # what INFO reports as redis_version, for client feature checks
+
+KIB = 1024
+MIB = 1024 * KIB
+GIB = 1024 * MIB
+
+POLICIES = ("allkeys-lru", "volatile-lru", "allkeys-s3fifo", "allkeys-lfu", "noeviction")
+
+_UNITS = {
+    "": 1, "b": 1,
+    "k": 1000, "kb": KIB, "m": 1000**2, "mb": MIB, "g": 1000**3, "gb": GIB,
+}
+_SIZE_RE = re.compile(r"^\s*(\d+)\s*([a-zA-Z]*)\s*$")
+
+
+def parse_size(text: str | int) -> int:
+    """Parse a Redis-style memory size: '100mb' -> 104857600, '1k' -> 1000, '42' -> 42."""
+    if isinstance(text, int):
+        return text
+    m = _SIZE_RE.match(text)
+    if not m or m.group(2).lower() not in _UNITS:
+        raise ValueError(f"invalid memory size: {text!r}")
+    return int(m.group(1)) * _UNITS[m.group(2).lower()]
+
+
+def parse_size_list(text: str) -> tuple[int, ...]:
+    """'3mb,14mb,32mb' -> sorted tuple of byte sizes ('' -> ())."""
+    parts = [p for p in text.replace(" ", ",").split(",") if p]
+    return tuple(sorted(parse_size(p) for p in parts))
+
+
+@dataclass(frozen=True, slots=True)
+class StoreConfig:
+    """Settings of the memory layer (resp_server.store)."""
+
+    maxmemory: int = 0                       # bytes; 0 = no cap (Redis semantics)
+    policy: str = "allkeys-lru"
+    databases: int = 16
+    slab_page_size: int = 1 * MIB            # bytes per slab page (memcached's item_size_max)
+    slab_growth_factor: float = 1.25         # chunk size ratio between neighbour classes
+    slab_min_chunk: int = 64                 # smallest chunk size, bytes
+    slab_sizes: tuple[int, ...] = ()         # explicit chunk sizes; replaces the factor series
+    prealloc: bool = False                   # touch all pages at start-up (no page faults later)
+    debug_invariants: bool = False           # run check_invariants() after every write command
+
+    def __post_init__(self) -> None:
+        if self.maxmemory < 0:
+            raise ValueError("maxmemory must be >= 0")
+        if self.policy not in POLICIES:
+            raise ValueError(f"maxmemory-policy must be one of {', '.join(POLICIES)}")
+        if not 1 <= self.databases <= 1_000_000:
+            raise ValueError("databases must be between 1 and 1000000")
+        if self.slab_growth_factor <= 1.0:
+            raise ValueError("slab-growth-factor must be > 1.0")
+        if self.slab_page_size < 64 * KIB:
+            raise ValueError("slab-page-size must be >= 64kb")
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """Everything the server needs; built by cli.py from argv and an optional redis.conf file."""
+
+    bind: tuple[str, ...] = ("127.0.0.1", "::1")
+    port: int = 6380
+    unixsocket: str = ""
+    requirepass: str = ""
+    users: tuple[tuple[str, str], ...] = ()   # (name, password) pairs from --user NAME:PASSWORD
+    protected_mode: bool = True
+    loglevel: str = "notice"
+    maxclients: int = 10000
+    timeout: int = 0                          # seconds of idleness before a client is closed; 0 = never
+    proto_max_bulk_len: int = 512 * MIB
+    client_query_buffer_limit: int = 1 * GIB
+    client_output_buffer_limit: int = 0       # hard limit in bytes for normal clients; 0 = none
+    slowlog_log_slower_than: int = 10000      # microseconds
+    slowlog_max_len: int = 128
+    hz: int = 10                              # background ticks per second (active expiry, stats)
+    tls_port: int = 0
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    tls_ca_cert_file: str = ""
+    store: StoreConfig = field(default_factory=StoreConfig)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.port <= 65535 or not 0 <= self.tls_port <= 65535:
+            raise ValueError("port must be between 0 and 65535")
+        if self.loglevel not in ("debug", "verbose", "notice", "warning", "nothing"):
+            raise ValueError("loglevel must be debug, verbose, notice, warning or nothing")
+        if self.maxclients < 1:
+            raise ValueError("maxclients must be >= 1")
+        if self.proto_max_bulk_len < 1024 * 1024:
+            raise ValueError("proto-max-bulk-len must be >= 1mb")
+
+
+SERVER_FIELDS = {f.name for f in fields(ServerConfig)} - {"store"}
+STORE_FIELDS = {f.name for f in fields(StoreConfig)}

@@ -1,0 +1,97 @@
+"""Shared server state injected into every connection: config, keyspace, clients, stats, WATCH.
+
+ServerState is the one object handlers reach through `client.server`. Runtime-tunable settings
+(CONFIG SET) live in `settings`, seeded from the frozen ServerConfig; the keyspace is told about
+memory settings through `apply_memory_settings`.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from resp_server.config import ServerConfig
+from resp_server.stats import Slowlog, Stats
+from resp_server.store.keyspace import Keyspace
+
+if TYPE_CHECKING:
+    from resp_server.client import ClientState
+
+
+class ServerState:
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.started = time.time()
+        self.started_monotonic = time.monotonic()
+        self.pid = os.getpid()
+        self.run_id = os.urandom(20).hex()
+        self.port = config.port                      # the bound port (resolved when port=0)
+        self.keyspace = Keyspace(config.store)
+        self.keyspace.on_modify = self.touch_watched
+        self.stats = Stats()
+        self.slowlog = Slowlog(config.slowlog_max_len)
+        self.clients: dict[int, ClientState] = {}
+        self.monitors: set[ClientState] = set()
+        self.watchers: dict[tuple[int, bytes], set[ClientState]] = {}
+        self.next_client_id = 1
+        self.shutdown_requested: Callable[[], None] | None = None   # set by server.py
+        # CONFIG GET/SET view; values are strings as redis.conf spells them.
+        self.requirepass = config.requirepass
+        self.users = dict(config.users)
+        self.timeout = config.timeout
+        self.maxclients = config.maxclients
+        self.proto_max_bulk_len = config.proto_max_bulk_len
+        self.client_query_buffer_limit = config.client_query_buffer_limit
+        self.client_output_buffer_limit = config.client_output_buffer_limit
+        self.slowlog_log_slower_than = config.slowlog_log_slower_than
+        self.loglevel = config.loglevel
+        self.hz = config.hz
+
+    # --- auth -------------------------------------------------------------------------------
+    def auth_required(self) -> bool:
+        return bool(self.requirepass) or bool(self.users)
+
+    def check_password(self, user: bytes, password: bytes) -> bool:
+        name = user.decode("utf-8", "replace")
+        pw = password.decode("utf-8", "replace")
+        if name == "default":
+            if self.requirepass:
+                return pw == self.requirepass
+            return not self.users or self.users.get("default") == pw
+        return self.users.get(name) == pw
+
+    # --- clients ----------------------------------------------------------------------------
+    def new_client_id(self) -> int:
+        cid = self.next_client_id
+        self.next_client_id += 1
+        return cid
+
+    # --- WATCH ------------------------------------------------------------------------------
+    def watch(self, client: ClientState, db: int, key: bytes) -> None:
+        client.watched.add((db, key))
+        self.watchers.setdefault((db, key), set()).add(client)
+
+    def unwatch_all(self, client: ClientState) -> None:
+        for dk in client.watched:
+            s = self.watchers.get(dk)
+            if s is not None:
+                s.discard(client)
+                if not s:
+                    del self.watchers[dk]
+        client.watched.clear()
+        client.watch_dirty = False
+
+    def touch_watched(self, db: int, key: bytes | None) -> None:
+        """Keyspace hook: a key (or, with key=None, a whole db) changed."""
+        if not self.watchers:
+            return
+        if key is not None:
+            for c in self.watchers.get((db, key), ()):
+                c.watch_dirty = True
+            return
+        for (wdb, _), clients in self.watchers.items():
+            if wdb == db:
+                for c in clients:
+                    c.watch_dirty = True

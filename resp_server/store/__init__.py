@@ -1,0 +1,48 @@
+"""The memory layer: slab pages, items, LRU/S3-FIFO eviction and the keyspace.
+
+Layers (arrows point down only):  keyspace -> items + eviction policy -> slabs.
+Only `Keyspace` is used by the protocol/commands layer; nothing above this package
+touches pages, chunks or policies directly.
+
+Contract used by resp_server.commands / resp_server.connection
+-------------------------------------------------------------
+Keys are `bytes`; databases are ints 0..databases-1; times are integer milliseconds
+since the epoch (`Keyspace.clock()`); expire_at is None for "no TTL".
+
+Keyspace(cfg: StoreConfig, clock=time_ms)
+  lookup(db, key, touch=True) -> Item | None      lazy expiry; touch -> LRU bump + hit/miss stats
+  peek(db, key) -> Item | None                     lazy expiry, no LRU bump, no stats
+  reserve(nbytes) -> Reservation                   unlinked writable slab space; evicts as needed;
+                                                   raises OOMError when it cannot fit (noeviction,
+                                                   or everything pinned / bigger than maxmemory)
+  release(res)                                     give back a Reservation never stored
+                                                   (store() sets res.consumed = True on adoption)
+  over_maxmemory() -> bool                         True when a denyoom command must be refused:
+                                                   used_memory > maxmemory and nothing evictable
+                                                   (noeviction, or volatile-lru without TTL keys)
+  store(db, key, value, expire_at=None, keep_ttl=False) -> Item
+        value: bytes | bytearray | memoryview (copied into slabs) or a filled Reservation
+        (adopted without copy). Replaces any previous item atomically.
+  delete(db, key) -> bool
+  set_expire(db, key, at_ms | None) -> bool        None = persist; a time <= now deletes the key
+  rename(db, src, dst) ; move(src_db, key, dst_db) -> bool ; swapdb(a, b)
+  copy(src_db, src, dst_db, dst, replace) -> bool
+  flushdb(db) ; flushall()
+  dbsize(db) ; expires_count(db) ; keys(db) -> iterator of bytes ; random_key(db) -> bytes | None
+  scan(db, cursor, count) -> (next_cursor, list[bytes])   (Redis SCAN guarantees for stable keys)
+  pin(item) / unpin(item)                          refcount; pinned items are never evicted, moved
+                                                   or overwritten in place; an item replaced or
+                                                   deleted while pinned frees its memory at unpin
+  active_expire_cycle(budget_ms) -> int            sampled expiry, bounded time
+  memory_usage(db, key) -> int | None
+  used_memory, maxmemory (attrs) ; stats (hits, misses, evicted_keys, expired_keys, ...)
+  info_memory() -> dict ; info_slabs() -> list[dict]
+  check_invariants()                               raises AssertionError on any broken invariant
+  on_modify: Callable[[int, bytes | None], None] | None
+        called for every change of a key's value/existence/TTL (set, delete, expire, evict,
+        rename, flush with key=None) - WATCH builds on it.
+
+Item (read-only for callers): key, length, expire_at, views() -> list[memoryview] (the value, in
+order, summing to length), to_bytes(), lru/frequency metadata used by OBJECT.
+Reservation: length, views() -> list[memoryview] writable, summing to exactly length.
+"""

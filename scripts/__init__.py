@@ -1,0 +1,1 @@
+"""Benchmarks and helpers (resp-bench, LMCache demo, server start helpers)."""

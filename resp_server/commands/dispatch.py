@@ -79,7 +79,7 @@ def execute(client: ClientState, argv: list) -> object:
             raise RespError(ERR_NOAUTH)
         if client.multi is not None and argv[0].lower() not in _MULTI_IMMEDIATE:
             if "nomulti" in spec.flags:
-                raise RespError(f"ERR Command not allowed inside a transaction")
+                raise RespError("ERR Command not allowed inside a transaction")
             client.multi.append((spec, argv))
             return QUEUED
         if "denyoom" in spec.flags and client.server.keyspace.over_maxmemory():

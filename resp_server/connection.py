@@ -1,0 +1,299 @@
+"""One client connection: an asyncio.BufferedProtocol that parses, executes and replies.
+
+Read path: `get_buffer` hands the transport the free tail of our read buffer, or - while a big
+bulk argument is being received - a writable memoryview of the slab chunk reserved for it, so the
+kernel copies the value straight into cache memory (`recv_into`). `buffer_updated` parses as many
+complete commands as the buffer holds and executes them in order (pipelining of any depth).
+
+Write path: replies of one batch are accumulated by a ReplyWriter; small replies are joined into
+one bytes, stored values of 16 KiB and more are passed to the transport as memoryviews of slab
+memory. Such items are pinned from the moment they are encoded until the transport's buffer has
+drained (write-buffer high-water mark 0: `pause_writing` means "bytes pending", `resume_writing`
+means "all sent"), so eviction, page moves and overwrites never touch memory still being sent.
+
+Invariants: every pin taken by this connection is released exactly once (drain or close); a
+reservation received for a big argument is stored, released by dispatch, or released on close;
+a protocol error replies and closes this connection only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import TYPE_CHECKING
+
+from resp_server.client import ClientState
+from resp_server.commands.dispatch import execute
+from resp_server.flow_control import FlowControl
+from resp_server.resp.encoder import ReplyWriter
+from resp_server.resp.parser import ByteSink, ProtocolError, RequestParser
+from resp_server.resp.replies import RespError
+
+if TYPE_CHECKING:
+    from resp_server.server import Server
+
+READ_BUFFER = 256 * 1024          # initial read buffer; grows for long requests of small args
+MIN_FREE = 16 * 1024              # free space get_buffer guarantees before a read
+FLUSH_AT = 256 * 1024             # flush small replies to the transport past this many bytes
+BIGVALUE_COMMANDS = frozenset((b"set", b"setnx", b"setex", b"psetex", b"getset", b"mset", b"msetnx"))
+
+
+class Connection(asyncio.BufferedProtocol):
+    def __init__(self, server: Server, tls: bool = False) -> None:
+        self.server = server
+        self.state = server.state
+        self.keyspace = server.state.keyspace
+        self.tls = tls
+        self.transport: asyncio.Transport | None = None
+        self.client: ClientState | None = None
+        self.buf = bytearray(READ_BUFFER)
+        self.view = memoryview(self.buf)
+        self.start = 0                     # first unparsed byte in buf
+        self.end = 0                       # end of received bytes in buf
+        self.parser = RequestParser(self._sink_for, self._release_sink,
+                                    self.state.proto_max_bulk_len)
+        self.writer = ReplyWriter(pin=self.keyspace.pin)
+        self.inflight: list = []           # pinned items whose memory the transport may still hold
+        self.inflight_bytes = 0
+        self.flow: FlowControl | None = None
+        self.closing = False
+        self.processing = False
+
+    # --- lifecycle ----------------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.flow = FlowControl(transport)
+        transport.set_write_buffer_limits(high=0, low=0)
+        peer = transport.get_extra_info("peername") or ("", 0)
+        local = transport.get_extra_info("sockname") or ("", 0)
+        st = self.state
+        self.client = ClientState(st, self, st.new_client_id(), _addr(peer), _addr(local))
+        self.client.tls = self.tls
+        st.stats.total_connections_received += 1
+        refusal = self.server.admission_error(self, peer)
+        if refusal:
+            st.stats.rejected_connections += 1
+            transport.write(b"-" + refusal.encode() + b"\r\n")
+            self.closing = True
+            transport.close()
+            return
+        st.clients[self.client.id] = self.client
+        self.server.connections.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closing = True
+        self.parser.discard()
+        self._unpin_all()
+        _, pins = self.writer.take()
+        for item in pins:
+            self.keyspace.unpin(item)
+        c = self.client
+        if c is not None:
+            if c.multi:
+                for _, argv in c.multi:
+                    _release_args(self.keyspace, argv)
+            c.multi = None
+            self.state.unwatch_all(c)
+            self.state.monitors.discard(c)
+            self.state.clients.pop(c.id, None)
+        self.server.connections.discard(self)
+
+    def eof_received(self) -> bool:
+        # Half-close: answer what was already received, then close once replies are sent.
+        self.close_after_reply()
+        return True
+
+    # --- ConnectionHandle for commands ------------------------------------------------------
+    def close_after_reply(self) -> None:
+        self.closing = True
+        if not self.processing:
+            self._flush()
+            if self.transport is not None:
+                self.transport.close()
+
+    def kill(self) -> None:
+        self.closing = True
+        if self.client is not None:
+            self.client.killed = True
+        if self.transport is not None:
+            self.transport.abort()
+
+    def deliver(self, reply: object) -> None:
+        if self.closing or self.transport is None:
+            return
+        self.writer.write(reply)
+        if not self.processing:
+            self._flush()
+
+    def output_pending(self) -> int:
+        t = self.transport
+        return (t.get_write_buffer_size() if t is not None else 0) + self.writer.pending()
+
+    # --- reading ------------------------------------------------------------------------------
+    def get_buffer(self, sizehint: int) -> memoryview:
+        if self.parser.sink_left:
+            return self.parser.sink_view()
+        if len(self.buf) - self.end < MIN_FREE:
+            self._make_room()
+        return self.view[self.end:]
+
+    def _make_room(self) -> None:
+        used = self.end - self.start
+        if self.start and used <= len(self.buf) // 2:
+            self.buf[:used] = self.buf[self.start:self.end]
+        else:
+            if len(self.buf) * 2 > self.state.client_query_buffer_limit + READ_BUFFER:
+                self._protocol_error("ERR Protocol error: client query buffer limit reached")
+                return
+            new = bytearray(max(len(self.buf) * 2, used + MIN_FREE))
+            new[:used] = self.view[self.start:self.end]
+            self.view.release()
+            self.buf = new
+            self.view = memoryview(new)
+        self.start, self.end = 0, used
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self.state.stats.total_net_input_bytes += nbytes
+        if self.parser.sink_left:
+            self.parser.sink_advance(nbytes)
+            if self.parser.sink_left:
+                return
+        else:
+            self.end += nbytes
+        self._process()
+
+    def _process(self) -> None:
+        if self.closing or self.client is None:
+            return
+        parser, client, writer = self.parser, self.client, self.writer
+        pos = self.start
+        self.processing = True
+        try:
+            while not self.closing:
+                try:
+                    argv, pos = parser.parse(self.buf, pos, self.end)
+                except ProtocolError as e:
+                    self.start = pos
+                    self._protocol_error(str(e))
+                    return
+                if argv is None:
+                    break
+                self._run(client, argv)
+                if writer.pending() > FLUSH_AT:
+                    self._flush()
+                    if self.flow.reading_paused:
+                        break
+        finally:
+            self.processing = False
+        self.start = pos
+        if pos == self.end:
+            self.start = self.end = 0
+        self._flush()
+        if self.closing and self.transport is not None:
+            self.transport.close()
+
+    def _run(self, client: ClientState, argv: list) -> None:
+        client.last_interaction = time.time()
+        try:
+            reply = execute(client, argv)
+        except Exception as e:  # a bug must not kill the server; report it like Redis would
+            self.server.log.exception("error running %r", argv[:1])
+            reply = RespError(f"ERR internal error: {type(e).__name__}")
+        writer = self.writer
+        writer.resp = client.resp
+        try:
+            writer.write(reply)
+        except TypeError as e:
+            writer.error(f"ERR internal error: {e}")
+        self.parser.authenticated = client.authenticated
+        if self.state.keyspace_debug:
+            self.keyspace.check_invariants()
+
+    def _protocol_error(self, msg: str) -> None:
+        self.writer.error(msg)
+        self.parser.discard()
+        self.closing = True
+        self._flush()
+        if self.transport is not None:
+            self.transport.close()
+
+    # --- big arguments ------------------------------------------------------------------------
+    def _sink_for(self, argv: list, length: int) -> object:
+        name = argv[0].lower() if argv and isinstance(argv[0], bytes) else b""
+        if name in BIGVALUE_COMMANDS and len(argv) >= 2:
+            try:
+                return self.keyspace.reserve(length)
+            except MemoryError:
+                pass  # noeviction / all pinned: receive into a plain buffer; SET reports OOM
+        return ByteSink(length)
+
+    def _release_sink(self, sink: object) -> None:
+        if not isinstance(sink, ByteSink) and not getattr(sink, "consumed", False):
+            self.keyspace.release(sink)
+
+    # --- writing ------------------------------------------------------------------------------
+    def _flush(self) -> None:
+        t = self.transport
+        if t is None or t.is_closing():
+            if self.writer.pending():
+                _, pins = self.writer.take()
+                for item in pins:
+                    self.keyspace.unpin(item)
+            return
+        parts, pins = self.writer.take()
+        if not parts:
+            return
+        n = 0
+        for p in parts:
+            t.write(p)
+            n += len(p)
+        self.state.stats.total_net_output_bytes += n
+        if pins:
+            self.inflight.extend(pins)
+            self.inflight_bytes += sum(i.length for i in pins)
+        if self.inflight and t.get_write_buffer_size() == 0:
+            self._unpin_all()
+        self._apply_backpressure()
+
+    def _apply_backpressure(self) -> None:
+        t = self.transport
+        pending = t.get_write_buffer_size()
+        copied = pending - self.inflight_bytes
+        limit = self.state.client_output_buffer_limit
+        if limit and pending > limit:
+            self.server.log.warning("client %s closed: output buffer limit", self.client.addr)
+            self.kill()
+            return
+        if copied > self.server.output_pause_copied or self.inflight_bytes > self.server.output_pause_pinned:
+            self.flow.pause_reading()
+
+    def pause_writing(self) -> None:
+        pass  # high-water 0: bytes are pending; pins stay until resume_writing
+
+    def resume_writing(self) -> None:
+        self._unpin_all()
+        if self.flow.reading_paused and not self.closing:
+            self.flow.resume_reading()
+            if self.end > self.start:
+                self._process()
+
+    def _unpin_all(self) -> None:
+        if self.inflight:
+            unpin = self.keyspace.unpin
+            for item in self.inflight:
+                unpin(item)
+            self.inflight = []
+            self.inflight_bytes = 0
+
+
+def _release_args(keyspace, argv: list) -> None:
+    for a in argv:
+        if not isinstance(a, bytes | ByteSink) and hasattr(a, "views") and not getattr(a, "consumed", False):
+            keyspace.release(a)
+
+
+def _addr(sockaddr: tuple | str) -> str:
+    if isinstance(sockaddr, tuple) and len(sockaddr) >= 2:
+        return f"{sockaddr[0]}:{sockaddr[1]}"
+    return f"{sockaddr}:0" if sockaddr else ":0"

@@ -1,0 +1,305 @@
+"""Sans-IO incremental request parser: RESP multibulk and inline commands, with a big-argument path.
+
+The parser reads from a caller-owned bytearray between `pos` and `end` and returns one command
+(a list of arguments) at a time, or None when more bytes are needed. Its state (the arguments
+parsed so far, how many are left, the length of the pending bulk) survives between calls, so a
+request split at any byte boundary parses the same as one delivered whole.
+
+Big-argument path (Redis's PROTO_MBULK_BIG_ARG): when a bulk header announces `BIG_ARG` bytes or
+more, the parser asks `sink_factory(argv_so_far, length)` for a sink - an object with a writable
+`views()` list summing to exactly `length` bytes (a store Reservation, or a plain ByteSink). Bytes
+already buffered are copied into the sink; the rest of the value is received by the connection
+straight into `sink_view()` (BufferedProtocol.get_buffer), then `sink_advance(n)`. When the sink is
+full the parser expects the trailing CRLF and the completed sink becomes the argument (a store
+Reservation as is; a ByteSink as its bytearray).
+
+Invariants: `pos` only moves forward over fully consumed bytes; a sink is either owned by the
+parser (in flight, `self.sink`), placed in `argv`, or released via `discard()`. Errors raise
+ProtocolError with Redis's message; the connection replies it and closes that client only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+BIG_ARG = 32 * 1024               # bulk arguments of this size or more get a sink of their own
+INLINE_MAX = 64 * 1024            # longest inline request / header line (Redis PROTO_INLINE_MAX_SIZE)
+MULTIBULK_MAX = 1024 * 1024       # most arguments in one request (Redis caps at INT_MAX; be sane)
+UNAUTH_MULTIBULK_MAX = 10         # unauthenticated clients may not send more arguments than this
+UNAUTH_BULK_MAX = 16 * 1024       # ... nor longer bulk strings than this
+
+
+class ProtocolError(Exception):
+    """A malformed request; the message is the Redis error text (without the leading '-')."""
+
+
+class ByteSink:
+    """A plain buffer sink for big arguments of commands that do not store them in slabs."""
+
+    __slots__ = ("buf", "length", "consumed")
+
+    def __init__(self, length: int) -> None:
+        self.buf = bytearray(length)
+        self.length = length
+        self.consumed = False
+
+    def views(self) -> list[memoryview]:
+        return [memoryview(self.buf)]
+
+
+SinkFactory = Callable[[list, int], object]
+
+
+class RequestParser:
+    __slots__ = ("argv", "remaining", "bulk_len", "sink", "sink_views", "sink_index",
+                 "sink_offset", "sink_left", "sink_crlf", "sink_factory", "release",
+                 "max_bulk_len", "authenticated")
+
+    def __init__(self, sink_factory: SinkFactory | None = None,
+                 release: Callable[[object], None] | None = None,
+                 max_bulk_len: int = 512 * 1024 * 1024) -> None:
+        self.argv: list = []           # arguments of the request being parsed
+        self.remaining = 0             # arguments still expected (0: at a request boundary)
+        self.bulk_len = -1             # length of the bulk whose header was read, else -1
+        self.sink: object | None = None  # big argument in flight
+        self.sink_views: list[memoryview] = []
+        self.sink_index = 0            # view being filled
+        self.sink_offset = 0           # offset inside that view
+        self.sink_left = 0             # bytes of the big argument still to receive
+        self.sink_crlf = False         # big argument complete, its CRLF still expected
+        self.sink_factory = sink_factory or (lambda argv, n: ByteSink(n))
+        self.release = release or (lambda sink: None)
+        self.max_bulk_len = max_bulk_len
+        self.authenticated = True
+
+    # --- the big-argument path, driven by the connection ---------------------------------
+    def receiving_sink(self) -> bool:
+        return self.sink_left > 0
+
+    def sink_view(self) -> memoryview:
+        """Writable region of the sink where the next received bytes go."""
+        v = self.sink_views[self.sink_index]
+        return v[self.sink_offset:]
+
+    def sink_advance(self, n: int) -> None:
+        self.sink_left -= n
+        self.sink_offset += n
+        while self.sink_index < len(self.sink_views) and \
+                self.sink_offset >= len(self.sink_views[self.sink_index]):
+            self.sink_offset -= len(self.sink_views[self.sink_index])
+            self.sink_index += 1
+        if self.sink_left == 0:
+            self.sink_crlf = True
+
+    def _sink_fill(self, data: memoryview) -> None:
+        """Copy bytes already buffered into the sink (at most sink_left bytes)."""
+        done = 0
+        while done < len(data):
+            v = self.sink_view()
+            n = min(len(v), len(data) - done)
+            v[:n] = data[done:done + n]
+            done += n
+            self.sink_advance(n)
+
+    def discard(self) -> None:
+        """Drop a half-parsed request (connection closed or protocol error): release its sinks."""
+        for a in self.argv:
+            if not isinstance(a, bytes | bytearray):
+                self.release(a)
+        if self.sink is not None:
+            self.release(self.sink)
+        self.sink = None
+        self.sink_views = []
+        self.sink_left = 0
+        self.sink_crlf = False
+        self.argv = []
+        self.remaining = 0
+        self.bulk_len = -1
+
+    # --- parsing ------------------------------------------------------------------------------
+    def parse(self, buf: bytearray, pos: int, end: int) -> tuple[list | None, int]:
+        """Parse one command from buf[pos:end]. Returns (argv or None, new pos)."""
+        while self.remaining == 0 and not self.sink_crlf:
+            if pos >= end:
+                return None, pos
+            if buf[pos] != 42:  # '*'
+                argv, new = self._inline(buf, pos, end)
+                if argv or new == pos:
+                    return argv, new
+                pos = new  # empty line: skip it
+                continue
+            pos = self._multibulk_header(buf, pos, end)
+            if pos < 0:
+                return None, -pos - 1
+        return self._bulks(buf, pos, end)
+
+    def _multibulk_header(self, buf: bytearray, pos: int, end: int) -> int:
+        """Read `*N\r\n`; returns the position after it, or -(pos+1) when incomplete."""
+        nl = buf.find(b"\r\n", pos, end)
+        if nl < 0:
+            if end - pos > INLINE_MAX:
+                raise ProtocolError("ERR Protocol error: too big mbulk count string")
+            return -pos - 1
+        try:
+            n = int(buf[pos + 1:nl])
+        except ValueError:
+            raise ProtocolError("ERR Protocol error: invalid multibulk length") from None
+        limit = MULTIBULK_MAX if self.authenticated else UNAUTH_MULTIBULK_MAX
+        if n > limit:
+            raise ProtocolError("ERR Protocol error: invalid multibulk length")
+        if n > 0:
+            self.remaining = n
+            self.argv = []
+        return nl + 2  # n <= 0: Redis ignores empty multibulks
+
+    def _bulks(self, buf: bytearray, pos: int, end: int) -> tuple[list | None, int]:
+        argv = self.argv
+        while self.remaining:
+            if self.sink_crlf:
+                if end - pos < 2:
+                    return None, pos
+                if buf[pos:pos + 2] != b"\r\n":
+                    raise ProtocolError("ERR Protocol error: expected CRLF after bulk argument")
+                pos += 2
+                sink = self.sink
+                argv.append(sink.buf if isinstance(sink, ByteSink) else sink)
+                self.sink = None
+                self.sink_views = []
+                self.sink_crlf = False
+                self.remaining -= 1
+                continue
+            if self.sink_left:
+                return None, pos  # the connection feeds the sink directly
+            n = self.bulk_len
+            if n < 0:
+                if pos >= end:
+                    return None, pos
+                if buf[pos] != 36:  # '$'
+                    got = chr(buf[pos])
+                    raise ProtocolError(f"ERR Protocol error: expected '$', got '{got}'")
+                nl = buf.find(b"\r\n", pos, end)
+                if nl < 0:
+                    if end - pos > INLINE_MAX:
+                        raise ProtocolError("ERR Protocol error: too big bulk count string")
+                    return None, pos
+                n = self._bulk_len(buf, pos, nl)
+                pos = nl + 2
+                if n >= BIG_ARG:
+                    pos = self._start_sink(buf, pos, end, n)
+                    continue
+                self.bulk_len = n
+            if end - pos < n + 2:
+                return None, pos
+            if buf[pos + n] != 13 or buf[pos + n + 1] != 10:
+                raise ProtocolError("ERR Protocol error: expected CRLF after bulk argument")
+            argv.append(bytes(buf[pos:pos + n]))
+            pos += n + 2
+            self.bulk_len = -1
+            self.remaining -= 1
+        self.argv = []
+        return argv, pos
+
+    def _bulk_len(self, buf: bytearray, pos: int, nl: int) -> int:
+        try:
+            n = int(buf[pos + 1:nl])
+        except ValueError:
+            raise ProtocolError("ERR Protocol error: invalid bulk length") from None
+        limit = self.max_bulk_len if self.authenticated else UNAUTH_BULK_MAX
+        if n < 0 or n > limit:
+            raise ProtocolError("ERR Protocol error: invalid bulk length")
+        return n
+
+    def _start_sink(self, buf: bytearray, pos: int, end: int, n: int) -> int:
+        sink = self.sink_factory(self.argv, n)
+        self.sink = sink
+        self.sink_views = [v.cast("B") if v.format != "B" else v for v in sink.views()]
+        self.sink_index = 0
+        self.sink_offset = 0
+        self.sink_left = n
+        self.sink_crlf = False
+        take = min(n, end - pos)
+        if take:
+            self._sink_fill(memoryview(buf)[pos:pos + take])
+        elif n == 0:
+            self.sink_crlf = True
+        return pos + take
+
+    def _inline(self, buf: bytearray, pos: int, end: int) -> tuple[list | None, int]:
+        nl = buf.find(b"\n", pos, end)
+        if nl < 0:
+            if end - pos > INLINE_MAX:
+                raise ProtocolError("ERR Protocol error: too big inline request")
+            return None, pos
+        line = bytes(buf[pos:nl])
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        argv = split_inline(line)
+        if argv is None:
+            raise ProtocolError("ERR Protocol error: unbalanced quotes in request")
+        return (argv or None), nl + 1
+
+
+_ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
+
+
+def split_inline(line: bytes) -> list[bytes] | None:
+    """Split an inline request like Redis's sdssplitargs: spaces, "double" and 'single' quotes,
+    backslash escapes and \\xHH in double quotes. None on unbalanced quotes."""
+    if b'"' not in line and b"'" not in line:
+        return line.split()
+    args: list[bytes] = []
+    i, n = 0, len(line)
+    while True:
+        while i < n and line[i] in b" \t\r\n\v\f":
+            i += 1
+        if i >= n:
+            return args
+        cur, i = _inline_token(line, i, n)
+        if cur is None:
+            return None
+        args.append(cur)
+
+
+def _inline_token(line: bytes, i: int, n: int) -> tuple[bytes | None, int]:
+    out = bytearray()
+    inq = insq = False
+    while True:
+        if i >= n:
+            return (None, i) if inq or insq else (bytes(out), i)
+        c = line[i]
+        if inq:
+            if c == 92 and i + 3 < n and line[i + 1] == 120 and _ishex(line[i + 2:i + 4]):
+                out.append(int(line[i + 2:i + 4], 16))
+                i += 3
+            elif c == 92 and i + 1 < n:
+                i += 1
+                out.append(_ESCAPES.get(line[i], line[i]))
+            elif c == 34:
+                if i + 1 < n and line[i + 1] not in b" \t\r\n\v\f":
+                    return None, i
+                return bytes(out), i + 1
+            else:
+                out.append(c)
+        elif insq:
+            if c == 92 and i + 1 < n and line[i + 1] == 39:
+                i += 1
+                out.append(39)
+            elif c == 39:
+                if i + 1 < n and line[i + 1] not in b" \t\r\n\v\f":
+                    return None, i
+                return bytes(out), i + 1
+            else:
+                out.append(c)
+        elif c in b" \t\r\n\v\f":
+            return bytes(out), i
+        elif c == 34:
+            inq = True
+        elif c == 39:
+            insq = True
+        else:
+            out.append(c)
+        i += 1
+
+
+def _ishex(b: bytes) -> bool:
+    return len(b) == 2 and all(x in b"0123456789abcdefABCDEF" for x in b)

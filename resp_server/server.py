@@ -1,0 +1,169 @@
+"""Server lifecycle: listeners, the connection registry, background ticks and graceful shutdown.
+
+`Server(config).run()` binds every address of `bind` on `port` (plus `tls-port` and `unixsocket`
+when set), then runs until SIGINT/SIGTERM or SHUTDOWN: it stops accepting, lets connections send
+their pending replies (bounded by SHUTDOWN_GRACE), closes them and returns 0.
+
+Background tick (`hz` times a second): active expiry with a bounded time budget, slab automove,
+instantaneous-ops sampling and idle-client timeouts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import signal
+import ssl
+import time
+
+from resp_server.config import MIB, REDIS_COMPAT_VERSION, VERSION, ServerConfig
+from resp_server.connection import Connection
+from resp_server.state import ServerState
+
+SHUTDOWN_GRACE = 5.0          # seconds connections get to flush replies on shutdown
+EXPIRE_BUDGET_MS = 1.0        # active-expiry time per tick (Redis: 25% of a 100 ms tick; we are leaner)
+DENIED = ("DENIED Redis is running in protected mode because protected mode is enabled and no "
+          "password is set for the default user. In this mode connections are only accepted from "
+          "the loopback interface. If you want to connect from external computers to Redis you may "
+          "adopt one of the following solutions: 1) Just disable protected mode sending the command "
+          "'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from "
+          "the same host the server is running, however MAKE SURE Redis is not publicly accessible "
+          "from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) "
+          "Alternatively you can just disable the protected mode by editing the Redis configuration "
+          "file, and setting the protected mode option to 'no', and then restarting the server. 3) "
+          "If you started the server manually just for testing, restart it with the '--protected-mode "
+          "no' option. 4) Set up an authentication password for the default user. NOTE: You only need "
+          "to do one of the above things in order for the server to start accepting connections from "
+          "the outside.")
+
+log = logging.getLogger("resp_server")
+
+
+class Server:
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.state = ServerState(config)
+        self.state.shutdown_requested = self.request_shutdown
+        self.log = log
+        self.connections: set[Connection] = set()
+        self.listeners: list[asyncio.AbstractServer] = []
+        self.output_pause_copied = 16 * MIB    # stop reading a client with this much copied output
+        self.output_pause_pinned = 256 * MIB   # ... or this much pinned slab memory in flight
+        self._stop: asyncio.Event | None = None
+        self.protected_mode = config.protected_mode
+
+    # --- admission ------------------------------------------------------------------------
+    def admission_error(self, conn: Connection, peer: tuple | str) -> str | None:
+        if len(self.state.clients) >= self.state.maxclients:
+            return "ERR max number of clients reached"
+        if self.protected_mode and not self.state.auth_required() and not _is_loopback(peer):
+            return DENIED
+        return None
+
+    # --- lifecycle ------------------------------------------------------------------------
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        cfg = self.config
+        self._stop = asyncio.Event()
+        if cfg.port or not cfg.unixsocket:
+            srv = await loop.create_server(lambda: Connection(self), list(cfg.bind) or None, cfg.port,
+                                           reuse_address=True, backlog=511)
+            self.listeners.append(srv)
+            self.state.port = srv.sockets[0].getsockname()[1]
+        if cfg.tls_port:
+            ctx = make_tls_context(cfg)
+            srv = await loop.create_server(lambda: Connection(self, tls=True), list(cfg.bind) or None,
+                                           cfg.tls_port, ssl=ctx, reuse_address=True, backlog=511)
+            self.listeners.append(srv)
+        if cfg.unixsocket:
+            srv = await loop.create_unix_server(lambda: Connection(self), cfg.unixsocket)
+            self.listeners.append(srv)
+
+    def request_shutdown(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+
+    async def run(self) -> int:
+        await self.start()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self.request_shutdown)
+            except (NotImplementedError, RuntimeError):
+                pass
+        self._log_startup()
+        tick = asyncio.ensure_future(self._tick_loop())
+        assert self._stop is not None
+        await self._stop.wait()
+        tick.cancel()
+        await self.shutdown()
+        return 0
+
+    async def shutdown(self) -> None:
+        log.warning("Received shutdown request, closing %d client(s)", len(self.connections))
+        for srv in self.listeners:
+            srv.close()
+        for conn in list(self.connections):
+            conn.close_after_reply()
+        deadline = time.monotonic() + SHUTDOWN_GRACE
+        while self.connections and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        for conn in list(self.connections):
+            conn.kill()
+        log.warning("resp-server is now ready to exit, bye bye...")
+
+    def _log_startup(self) -> None:
+        st = self.config.store
+        log.warning("resp-server %s (redis %s compatible) started, pid=%d, port=%d, maxmemory=%d (%s), "
+                    "maxmemory-policy=%s, loop=%s", VERSION, REDIS_COMPAT_VERSION, self.state.pid,
+                    self.state.port, st.maxmemory, _human(st.maxmemory), st.policy,
+                    type(asyncio.get_running_loop()).__module__.split(".")[0])
+
+    # --- background work ----------------------------------------------------------------------
+    async def _tick_loop(self) -> None:
+        while True:
+            await asyncio.sleep(1.0 / max(1, self.state.hz))
+            try:
+                self.tick()
+            except Exception:
+                log.exception("background tick failed")
+
+    def tick(self) -> None:
+        st = self.state
+        st.keyspace.active_expire_cycle(EXPIRE_BUDGET_MS)
+        automove = getattr(st.keyspace, "automove_tick", None)
+        if automove is not None:
+            automove()
+        st.stats.sample_ops()
+        if st.timeout > 0:
+            now = time.time()
+            for conn in list(self.connections):
+                c = conn.client
+                if c is not None and not c.monitor and now - c.last_interaction > st.timeout:
+                    conn.kill()
+
+
+def make_tls_context(cfg: ServerConfig) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cfg.tls_cert_file, cfg.tls_key_file)
+    if cfg.tls_ca_cert_file:
+        ctx.load_verify_locations(cfg.tls_ca_cert_file)
+        ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+def _is_loopback(peer: tuple | str) -> bool:
+    if not isinstance(peer, tuple) or not peer:
+        return True  # unix sockets
+    try:
+        return ipaddress.ip_address(peer[0].split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def _human(n: int) -> str:
+    for unit, size in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.2f}{unit}"
+    return f"{n}B"

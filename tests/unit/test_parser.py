@@ -1,0 +1,153 @@
+"""Request parser: every split point, pipelines, inline commands, big arguments, malformed input."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from resp_server.resp.parser import BIG_ARG, ByteSink, ProtocolError, RequestParser, split_inline
+
+
+def feed_all(chunks: list[bytes], parser: RequestParser | None = None) -> list[list]:
+    """Drive the parser like the connection does: a read buffer plus the sink path."""
+    p = parser or RequestParser()
+    buf = bytearray()
+    pos = 0
+    out = []
+    for chunk in chunks:
+        data = memoryview(chunk)
+        while data:
+            if p.sink_left:
+                v = p.sink_view()
+                n = min(len(v), len(data), p.sink_left)
+                v[:n] = data[:n]
+                p.sink_advance(n)
+                data = data[n:]
+                if p.sink_left:
+                    continue
+            else:
+                buf += data
+                data = data[:0]
+            while True:
+                argv, pos = p.parse(buf, pos, len(buf))
+                if argv is None:
+                    break
+                out.append([bytes(a) if not hasattr(a, "views") else b"".join(a.views())
+                            for a in argv])
+    return out
+
+
+def resp(*args: bytes) -> bytes:
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+
+def test_single_and_pipeline():
+    data = resp(b"SET", b"k", b"v") + resp(b"GET", b"k") + b"PING\r\n"
+    assert feed_all([data]) == [[b"SET", b"k", b"v"], [b"GET", b"k"], [b"PING"]]
+
+
+@pytest.mark.parametrize("value_len", [0, 5, BIG_ARG - 1, BIG_ARG, BIG_ARG * 3 + 7])
+def test_every_split_point(value_len):
+    value = bytes(range(256)) * (value_len // 256 + 1)
+    value = value[:value_len]
+    data = resp(b"SET", b"key", value) + resp(b"GET", b"key")
+    want = [[b"SET", b"key", value], [b"GET", b"key"]]
+    step = 1 if len(data) < 300 else max(1, len(data) // 97)
+    for i in range(0, len(data) + 1, step):
+        assert feed_all([data[:i], data[i:]]) == want, i
+
+
+def test_byte_by_byte():
+    data = resp(b"MSET", b"a", b"1", b"b", b"2") + b"ECHO hi\r\n"
+    assert feed_all([data[i:i + 1] for i in range(len(data))]) == [
+        [b"MSET", b"a", b"1", b"b", b"2"], [b"ECHO", b"hi"]]
+
+
+def test_big_argument_goes_to_sink_once():
+    made = []
+
+    def factory(argv, n):
+        made.append((list(argv), n))
+        return ByteSink(n)
+
+    value = b"x" * (BIG_ARG * 2)
+    p = RequestParser(factory)
+    assert feed_all([resp(b"SET", b"k", value)[:100], resp(b"SET", b"k", value)[100:]], p) == [
+        [b"SET", b"k", value]]
+    assert made == [([b"SET", b"k"], len(value))]
+
+
+def test_inline_quotes_and_escapes():
+    assert split_inline(b'set "a b" \'c d\' "\\x41\\n"') == [b"set", b"a b", b"c d", b"A\n"]
+    assert split_inline(b'set "unbalanced') is None
+    assert split_inline(b"  ping  ") == [b"ping"]
+    assert feed_all([b"\r\n\r\nPING\r\n"]) == [[b"PING"]]
+
+
+def test_empty_multibulk_ignored():
+    assert feed_all([b"*0\r\n*-1\r\n" + resp(b"PING")]) == [[b"PING"]]
+
+
+@pytest.mark.parametrize("data,msg", [
+    (b"*x\r\n", "invalid multibulk length"),
+    (b"*1\r\n:1\r\n", r"expected '\$', got ':'"),
+    (b"*1\r\n$x\r\n", "invalid bulk length"),
+    (b"*1\r\n$-5\r\n", "invalid bulk length"),
+    (b"*1\r\n$3\r\nabcXY", "expected CRLF"),
+    (b"*1\r\n$9999999999999\r\n", "invalid bulk length"),
+    (b'GET "x\r\n', "unbalanced quotes"),
+    (b"*99999999999\r\n", "invalid multibulk length"),
+])
+def test_protocol_errors(data, msg):
+    with pytest.raises(ProtocolError, match=msg):
+        feed_all([data])
+
+
+def test_unauthenticated_limits():
+    p = RequestParser()
+    p.authenticated = False
+    with pytest.raises(ProtocolError, match="invalid multibulk length"):
+        feed_all([b"*11\r\n"], p)
+    p = RequestParser()
+    p.authenticated = False
+    with pytest.raises(ProtocolError, match="invalid bulk length"):
+        feed_all([b"*1\r\n$20000\r\n"], p)
+
+
+def test_too_big_inline():
+    with pytest.raises(ProtocolError, match="too big inline request"):
+        feed_all([b"x" * (70 * 1024)])
+
+
+def test_discard_releases_sinks():
+    released = []
+    p = RequestParser(release=released.append)
+    data = resp(b"SET", b"k", b"y" * BIG_ARG)
+    feed_all([data[:BIG_ARG // 2]], p)
+    assert p.sink_left > 0
+    p.discard()
+    assert len(released) == 1 and p.sink is None and p.argv == []
+
+
+@settings(max_examples=150, deadline=None)
+@given(args=st.lists(st.lists(st.binary(max_size=40), min_size=1, max_size=5), min_size=1, max_size=6),
+       cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=6))
+def test_any_split_parses_the_same(args, cuts):
+    data = b"".join(resp(*a) for a in args)
+    points = sorted({c % (len(data) + 1) for c in cuts})
+    chunks, last = [], 0
+    for c in points:
+        chunks.append(data[last:c])
+        last = c
+    chunks.append(data[last:])
+    assert feed_all(chunks) == args
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200))
+def test_random_bytes_never_crash(data):
+    try:
+        feed_all([data])
+    except ProtocolError:
+        pass

@@ -30,10 +30,13 @@ def lookup(name: bytes) -> CommandSpec | None:
 
 
 def _unknown(argv: list) -> RespError:
-    name = _text(argv[0])
-    args = " ".join(f"'{_text(a)[:128]}'" for a in argv[1:])
-    return RespError(f"ERR unknown command '{name[:128]}', with args beginning with: {args}"
-                     + ("" if args else ""))
+    """Redis 7's text: each argument quoted and followed by a space, all within 128 chars."""
+    args = ""
+    for a in argv[1:]:
+        if len(args) >= 128:
+            break
+        args += "'" + _text(a)[: 128 - len(args)] + "' "
+    return RespError(f"ERR unknown command '{_text(argv[0])[:128]}', with args beginning with: {args}")
 
 
 def _text(a: object) -> str:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -39,6 +39,8 @@ from .serde import ChunkHeader, SerdeError, byte_view, empty_for, encode
 Key = str | bytes
 SCAN_COUNT = 1000  # keys per SCAN step in keys()
 OpFactory = Callable[[], ops.Op]
+T = TypeVar("T")
+Each = T | Sequence[T]  # one value for every item of a batch, or one per item
 
 
 class _Plans:
@@ -50,15 +52,30 @@ class _Plans:
     def _key(self, key: Key) -> bytes:
         return with_namespace(key, self.config.namespace)
 
-    def _put_op(self, keys: Sequence[Key], arrays: Sequence[object], dtype_name: str | None, fmt: int) -> ops.Op:
-        if len(keys) != len(arrays):
-            raise ValueError(f"{len(keys)} keys but {len(arrays)} arrays")
-        values = [encode(a, self.config.serde, dtype_name, fmt) for a in arrays]
+    def _put_op(self, keys: Sequence[Key], arrays: Sequence[object], dtype_name: Each[str | None],
+                fmt: Each[int]) -> ops.Op:
+        n = len(keys)
+        if len(arrays) != n:
+            raise ValueError(f"{n} keys but {len(arrays)} arrays")
+        names, fmts = _each(dtype_name, n), _each(fmt, n)
+        values = [encode(a, self.config.serde, names[i], fmts[i]) for i, a in enumerate(arrays)]
         return ops.put_many([self._key(k) for k in keys], values)
 
-    def _get_op(self, keys: Sequence[Key], sinks: Sequence[ops.Sink], batch: bool) -> ops.Op:
+    def _get_op(self, keys: Sequence[Key], sinks: Sequence[ops.Sink], batch: bool,
+                return_errors: bool = False) -> ops.Op:
         wire = [self._key(k) for k in keys]
-        return ops.get_many(wire, sinks) if batch else ops.get_one(wire[0], sinks[0])
+        if batch:
+            return ops.get_many(wire, sinks, return_errors)
+        return ops.get_one(wire[0], sinks[0])
+
+
+def _each(value: object, n: int) -> list:
+    """A per-item option: one value for all items, or a sequence of n values."""
+    if isinstance(value, list | tuple):
+        if len(value) != n:
+            raise ValueError(f"expected {n} per-item values, got {len(value)}")
+        return list(value)
+    return [value] * n
 
 
 class _NewArrays:
@@ -171,8 +188,9 @@ class ChunkClient(_Plans):
         self._run(lambda: self._put_op([key], [array], dtype_name, fmt))
 
     def batch_put(self, keys: Sequence[Key], arrays: Sequence[object], *,
-                  dtype_name: str | None = None, fmt: int = 0) -> None:
-        """Store several chunks with pipelined SETs in one round trip."""
+                  dtype_name: Each[str | None] = None, fmt: Each[int] = 0) -> None:
+        """Store several chunks with pipelined SETs in one round trip (dtype_name / fmt: one for
+        all, or a list with one per array)."""
         if keys:
             self._run(lambda: self._put_op(keys, arrays, dtype_name, fmt))
 
@@ -231,11 +249,13 @@ class ChunkClient(_Plans):
         """GET into whatever buffer `sink(header)` returns once the header is validated."""
         return self._run(lambda: self._get_op([key], [sink], batch=False))
 
-    def batch_get_with_sinks(self, keys: Sequence[Key], sinks: Sequence[ops.Sink]) -> list[ChunkHeader | None]:
-        """One MGET; each found chunk goes into the buffer its sink returns for its header."""
+    def batch_get_with_sinks(self, keys: Sequence[Key], sinks: Sequence[ops.Sink],
+                             return_errors: bool = False) -> list[ChunkHeader | Exception | None]:
+        """One MGET; each found chunk goes into the buffer its sink returns for its header.
+        With `return_errors`, a key's stream-safe error is returned in its place."""
         if not keys:
             return []
-        return self._run(lambda: self._get_op(keys, sinks, batch=True))
+        return self._run(lambda: self._get_op(keys, sinks, True, return_errors))
 
     def keys(self, pattern: str = "*") -> list[bytes]:
         """Wire keys matching `pattern` inside this client's namespace (SCAN, several trips)."""
@@ -347,7 +367,7 @@ class AsyncChunkClient(_Plans):
         await self._run(lambda: self._put_op([key], [array], dtype_name, fmt))
 
     async def batch_put(self, keys: Sequence[Key], arrays: Sequence[object], *,
-                        dtype_name: str | None = None, fmt: int = 0) -> None:
+                        dtype_name: Each[str | None] = None, fmt: Each[int] = 0) -> None:
         if keys:
             await self._run(lambda: self._put_op(keys, arrays, dtype_name, fmt))
 
@@ -373,11 +393,13 @@ class AsyncChunkClient(_Plans):
         """GET into whatever buffer `sink(header)` returns once the header is validated."""
         return await self._run(lambda: self._get_op([key], [sink], batch=False))
 
-    async def batch_get_with_sinks(self, keys: Sequence[Key], sinks: Sequence[ops.Sink]) -> list[ChunkHeader | None]:
-        """One MGET; each found chunk goes into the buffer its sink returns for its header."""
+    async def batch_get_with_sinks(self, keys: Sequence[Key], sinks: Sequence[ops.Sink],
+                                   return_errors: bool = False) -> list[ChunkHeader | Exception | None]:
+        """One MGET; each found chunk goes into the buffer its sink returns for its header.
+        With `return_errors`, a key's stream-safe error is returned in its place."""
         if not keys:
             return []
-        return await self._run(lambda: self._get_op(keys, sinks, batch=True))
+        return await self._run(lambda: self._get_op(keys, sinks, True, return_errors))
 
     async def batch_get(self, keys: Sequence[Key]) -> list[np.ndarray | None]:
         if not keys:

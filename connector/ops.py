@@ -108,23 +108,24 @@ def get_one(key: bytes, sink: Sink) -> Op:
     return Op(encode_command((b"GET", key)), read)
 
 
-def get_many(keys: Sequence[bytes], sinks: Sequence[Sink]) -> Op:
+def get_many(keys: Sequence[bytes], sinks: Sequence[Sink], return_errors: bool = False) -> Op:
     """`MGET keys...` (one round trip); returns one header or None per key. The first stream-safe
-    error is raised after the whole reply was read (other chunks were already written)."""
+    error is raised after the whole reply was read (other chunks were already written), or with
+    `return_errors` each key's error is returned in its place."""
 
     def read(rb: ReadBuffer) -> Reader:
         n = _check((yield from read_array_length(rb)))
         if n != len(keys):
             raise ProtocolError(f"MGET of {len(keys)} keys answered {n} values")
-        out: list[ChunkHeader | None] = []
+        out: list[ChunkHeader | Exception | None] = []
         first: Exception | None = None
         for key, sink in zip(keys, sinks, strict=True):
             try:
                 out.append((yield from _keyed(key, read_chunk(rb, sink))))
             except STREAM_SAFE as exc:
-                out.append(None)
+                out.append(exc if return_errors else None)
                 first = first or exc
-        if first is not None:
+        if first is not None and not return_errors:
             raise first
         return out
 

@@ -46,3 +46,8 @@ Item (read-only for callers): key, length, expire_at, views() -> list[memoryview
 order, summing to length), to_bytes(), lru/frequency metadata used by OBJECT.
 Reservation: length, views() -> list[memoryview] writable, summing to exactly length.
 """
+
+from resp_server.store.items import Item, OOMError, Reservation  # noqa: E402
+from resp_server.store.keyspace import Keyspace  # noqa: E402
+
+__all__ = ["Item", "Keyspace", "OOMError", "Reservation"]

@@ -48,6 +48,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--w5-requests", type=int, default=0, help="requests per W5 trace")
     p.add_argument("--w5-traces", default="", help="W5 traces (default chat,rag,mixed)")
     p.add_argument("--w5-fractions", default="", help="W5 capacities, e.g. 0.05,0.1,0.2,0.4")
+    p.add_argument("--w5-speed", type=float, default=None,
+                   help="W5 replay speed vs trace time (default 1 = real time, 4 with --quick; "
+                        "0 = as fast as possible). Redis' LRU/LFU clocks tick in real seconds, so "
+                        "faster replays blur their recency")
+    p.add_argument("--w5-parallel", type=int, default=0,
+                   help="W5 concurrent runs per trace (default: all)")
     p.add_argument("--seed", type=int, default=1, help="seed of the W5 traces")
     p.add_argument("--report", default="", help="re-render the report of a saved JSON and exit")
     args = p.parse_args(argv)

@@ -11,9 +11,10 @@ Units: sizes in bytes, throughput in GB/s (1e9 bytes/s), latency in milliseconds
 from __future__ import annotations
 
 import statistics
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 from scripts.rawclient import RawClient
@@ -35,6 +36,7 @@ class Env:
     ours_extra: tuple[str, ...] = ()
     _shared: dict[str, Target] = field(default_factory=dict)
     _resources: dict[str, tuple[object, Callable[[], None]]] = field(default_factory=dict)
+    _locks: dict[str, threading.Lock] = field(default_factory=dict)
 
     @property
     def managed(self) -> bool:
@@ -79,6 +81,13 @@ class Env:
             yield target
         finally:
             target.stop()
+
+    def exclusive(self, name: str) -> AbstractContextManager[object]:
+        """Held around fresh() by concurrent users: a server given by URL serves one at a time."""
+        url = self.ours_url if name == "ours" else self.redis_url
+        if not url:
+            return nullcontext()
+        return self._locks.setdefault(name, threading.Lock())
 
     def reset(self, name: str) -> None:
         """FLUSHALL the shared server `name`: earlier cases' keys never meet eviction."""

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-START_TIMEOUT_S = 20.0       # a Python server importing numpy/uvloop may take a few seconds
+START_TIMEOUT_S = 60.0       # a Python server importing numpy/uvloop may be slow on a busy machine
 STOP_GRACE_S = 10.0          # SIGTERM first, SIGKILL after this
 KIB = 1024
 MIB = 1024 * KIB

@@ -1,0 +1,411 @@
+"""W5: useful-prefix hit rate and dead capacity on synthetic LMCache traces, per eviction policy.
+
+For each trace (scripts.traces: chat, rag, mixed), each capacity (a fraction of the trace's distinct
+chunks) and each server configuration (ours: allkeys-lru / allkeys-s3fifo / allkeys-lfu; Redis:
+allkeys-lru / allkeys-lfu), a fresh server replays the trace with LMCache's protocol:
+
+    round trip 1   EXISTS k0 .. EXISTS k(n-1), pipelined: h = leading run of present chunks
+    round trip 2   MGET k0..k(h-1) (the hits), plus SET kj <value> for every missing j >= h
+
+Values are VALUE bytes (4 KiB by default). Capacity is equalised in chunks, not bytes: for every
+configuration a calibration fills a fresh server at two maxmemory settings and fits
+chunks = (maxmemory - base) / per_chunk; each run then gets the maxmemory that should hold the
+target number of chunks, and reports the number it really held (DBSIZE at the sample points).
+Metrics: useful-prefix hit rate (leading chunks found ÷ chunks requested, all requests) and dead
+capacity (share of cached chunks whose prefix is not all cached; keys listed with SCAN at sample
+points in the second half of the trace). An exact-LRU simulation at the same capacity (and the
+unbounded ceiling) is shown beside. Extra runs of ours-LRU at `less_memory` × capacity check the bar
+"reaches Redis LRU's hit rate with ≥ 15% less memory". One run per configuration: hit rates do not
+depend on timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from scripts import traces
+from scripts.bench_core import Env
+from scripts.rawclient import RawClient, RespError
+from scripts.servers import Target
+
+VALUE = 4096
+CONFIGS: tuple[tuple[str, str], ...] = (
+    ("ours", "allkeys-lru"), ("ours", "allkeys-s3fifo"), ("ours", "allkeys-lfu"),
+    ("redis", "allkeys-lru"), ("redis", "allkeys-lfu"),
+)
+SCAN_RESISTANT = "allkeys-s3fifo"
+LESS_MEMORY = 0.85                  # the bar: Redis LRU's hit rate with 15% less memory
+LESS_MEMORY_FRACTIONS = (0.05, 0.10)
+FULL = {"requests": 20_000, "traces": ("chat", "rag", "mixed"),
+        "fractions": (0.05, 0.10, 0.20, 0.40), "speed": 1.0}
+QUICK = {"requests": 2_500, "traces": ("chat",), "fractions": (0.10,), "speed": 4.0}
+SAMPLES = 4                          # dead-capacity sample points per run
+CAL_BATCH = 500                      # SETs per pipeline while calibrating
+CAL_OVERFILL = 1.5                   # write this many times the guessed capacity
+SCAN_COUNT = 5000
+MAX_SCAN_STEPS = 10_000
+
+
+@dataclass(frozen=True)
+class W5Options:
+    requests: int
+    traces: tuple[str, ...]
+    fractions: tuple[float, ...]
+    seed: int = 1
+    value: int = VALUE
+    samples: int = SAMPLES
+    speed: float = 1.0           # replay speed vs the trace's clock (1.0 = real time, 0 = unpaced)
+    parallel: int = 0            # concurrent runs per trace (0 = all of them)
+    configs: tuple[tuple[str, str], ...] = CONFIGS
+
+
+def options_from_args(args: argparse.Namespace) -> W5Options:
+    base = QUICK if args.quick else FULL
+    names = tuple(t for t in args.w5_traces.split(",") if t) or base["traces"]
+    fracs = tuple(float(f) for f in args.w5_fractions.split(",") if f) or base["fractions"]
+    speed = base["speed"] if args.w5_speed is None else args.w5_speed
+    return W5Options(args.w5_requests or base["requests"], names, fracs, args.seed,
+                     speed=speed, parallel=args.w5_parallel)
+
+
+# --- the replay client --------------------------------------------------------------------------
+
+class Replayer:
+    """Sends one trace's requests over a raw connection; keys are encoded once per chunk."""
+
+    def __init__(self, client: RawClient, value: int) -> None:
+        self.c = client
+        self._enc: dict[int, bytes] = {}
+        body = bytes(range(256)) * (value // 256 + 1)
+        self._set_tail = b"$%d\r\n%s\r\n" % (value, body[:value])
+        self.errors = 0
+
+    def key(self, chunk: int) -> bytes:
+        enc = self._enc.get(chunk)
+        if enc is None:
+            k = traces.chunk_key(chunk).encode()
+            enc = self._enc[chunk] = b"$%d\r\n%s\r\n" % (len(k), k)
+        return enc
+
+    def request(self, req: Sequence[int]) -> int:
+        """One LMCache lookup + fetch + store; returns the leading chunks actually fetched."""
+        ks = [self.key(c) for c in req]
+        self.c.send_raw(b"".join([b"*2\r\n$6\r\nEXISTS\r\n" + k for k in ks]))
+        flags = self.c.read_replies(len(ks))
+        h = 0
+        while h < len(ks) and flags[h] == 1:
+            h += 1
+        parts = [b"*%d\r\n$4\r\nMGET\r\n" % (h + 1) + b"".join(ks[:h])] if h else []
+        parts += [b"*3\r\n$3\r\nSET\r\n" + k + self._set_tail
+                  for k, f in zip(ks[h:], flags[h:], strict=True) if f != 1]
+        if not parts:
+            return 0
+        self.c.send_raw(b"".join(parts))
+        replies = self.c.read_replies(len(parts))
+        self.errors += sum(isinstance(r, RespError) for r in replies)
+        return sum(v is not None for v in replies[0]) if h and isinstance(replies[0], list) else 0
+
+
+def _pace(due: float) -> None:
+    """Sleep until `due` (perf_counter seconds); a late run just goes on at full speed."""
+    wait = due - time.perf_counter()
+    if wait > 0:
+        time.sleep(wait)
+
+
+def list_chunks(c: RawClient) -> list[int]:
+    """Chunk ids of every key in the database (SCAN; KEYS * if SCAN is missing)."""
+    keys: list[bytes] = []
+    cursor = b"0"
+    try:
+        for _ in range(MAX_SCAN_STEPS):
+            cursor, batch = c.call("SCAN", cursor, "COUNT", SCAN_COUNT)  # type: ignore[misc]
+            keys.extend(batch)
+            if cursor == b"0":
+                break
+    except RespError:
+        keys = list(c.call("KEYS", "*"))  # type: ignore[arg-type]
+    return [int(k.split(b"@")[3], 16) for k in set(keys) if k.count(b"@") == 4]
+
+
+def replay(target: Target, trace: traces.Trace, parents: dict[int, int],
+           opts: W5Options) -> dict[str, Any]:
+    """Replay `trace` on `target`; hit rate, dead capacity and DBSIZE at the sample points."""
+    points = traces.sample_points(len(trace.requests), opts.samples)
+    hits = requested = 0
+    dead: list[float] = []
+    sizes: list[int] = []
+    t0 = time.perf_counter()
+    with RawClient(target.host, target.port) as c:
+        rp = Replayer(c, opts.value)
+        for idx, req in enumerate(trace.requests):
+            if opts.speed > 0:
+                _pace(t0 + trace.times[idx] / opts.speed)
+            hits += rp.request(req)
+            requested += len(req)
+            if idx in points:
+                share, n = traces.dead_share(list_chunks(c), parents)
+                dead.append(share)
+                sizes.append(n)
+    seconds = time.perf_counter() - t0
+    return {"hit_rate": hits / requested, "dead": statistics.fmean(dead) if dead else None,
+            "capacity": round(statistics.median(sizes)) if sizes else None,
+            "seconds": seconds, "errors": rp.errors, "rate": len(trace.requests) / seconds}
+
+
+# --- capacity calibration -----------------------------------------------------------------------
+
+@dataclass
+class Fit:
+    """chunks held ≈ (maxmemory - base) / per_chunk, for one server configuration."""
+
+    base: float
+    per_chunk: float
+
+    def maxmemory(self, chunks: int) -> int:
+        return int(self.base + (chunks + 0.5) * self.per_chunk)
+
+
+def held_after_fill(target: Target, keys: int, value: int) -> int:
+    """Write `keys` distinct VALUE-byte values (pipelined), then read DBSIZE."""
+    with RawClient(target.host, target.port) as c:
+        rp = Replayer(c, value)
+        tail = rp._set_tail
+        for start in range(0, keys, CAL_BATCH):
+            batch = range(start, min(keys, start + CAL_BATCH))
+            c.send_raw(b"".join(b"*3\r\n$3\r\nSET\r\n" + rp.key((1 << 62) + i) + tail for i in batch))
+            c.read_replies(len(batch))
+        return int(c.call("DBSIZE"))  # type: ignore[arg-type]
+
+
+def calibrate(env: Env, server: str, policy: str, lo: int, hi: int, value: int) -> Fit:
+    """Two fills (at the maxmemory a rough guess gives for lo and hi chunks) -> a linear fit."""
+    guess = value + 1024
+    points = []
+    for chunks in (lo, hi):
+        mem = int(4 * 1024 * 1024 + chunks * guess)
+        with env.fresh(server, mem, policy) as t:
+            held = held_after_fill(t, int(chunks * CAL_OVERFILL), value)
+        points.append((mem, held))
+    (m1, c1), (m2, c2) = points
+    per = (m2 - m1) / max(1, c2 - c1)
+    return Fit(m1 - c1 * per, per)
+
+
+# --- the whole workload -----------------------------------------------------------------------
+
+@dataclass
+class Run:
+    trace: str
+    fraction: float
+    config: str                  # e.g. "ours allkeys-lru"
+    server: str
+    policy: str
+    target: int                  # chunks the cache should hold
+    maxmemory: int
+    hit_rate: float | None = None
+    dead: float | None = None
+    capacity: int | None = None  # chunks it did hold (DBSIZE)
+    seconds: float = 0.0
+    rate: float = 0.0            # requests per second achieved (the trace's nominal rate is 200)
+    errors: int = 0
+    extra: bool = False          # a less-memory run for the bar
+    error: str = ""
+
+
+def run(env: Env, opts: W5Options, progress: Callable[[int, str], Any]) -> dict[str, Any]:
+    """Generate traces, calibrate, replay every (trace, fraction, config); the W5 record."""
+    t0 = time.monotonic()
+    made = {name: traces.generate(name, opts.requests, opts.seed) for name in opts.traces}
+    distinct = {name: tr.distinct() for name, tr in made.items()}
+    refs = {name: _references(tr, distinct[name], opts.fractions) for name, tr in made.items()}
+    plan = _plan(opts, distinct)
+    lo, hi = min(r.target for r in plan), max(r.target for r in plan)
+    fits: dict[str, Fit | str] = {}
+    with progress(len(opts.configs) + len(plan), "W5 replay") as bar:
+        for server, policy in opts.configs:
+            bar.set_postfix_str(f"calibrate {server} {policy}")
+            fits[f"{server} {policy}"] = _try_fit(env, server, policy, lo, hi, opts.value)
+            bar.update(1)
+        for name in opts.traces:
+            runs = [r for r in plan if r.trace == name]
+            bar.set_postfix_str(f"{name}: {len(runs)} runs in parallel")
+            _parents(made[name])
+            with ThreadPoolExecutor(max_workers=opts.parallel or len(runs)) as pool:
+                jobs = [pool.submit(_execute, env, r, made[name], fits[r.config], opts)
+                        for r in runs]
+                for job in as_completed(jobs):
+                    job.result()
+                    bar.update(1)
+    record = {
+        "options": asdict(opts), "distinct": distinct, "references": refs,
+        "fits": {k: (asdict(v) if isinstance(v, Fit) else v) for k, v in fits.items()},
+        "runs": [asdict(r) for r in plan], "seconds": time.monotonic() - t0,
+    }
+    record["verdicts"] = verdicts(record)
+    return record
+
+
+def _references(tr: traces.Trace, distinct: int, fractions: Sequence[float]) -> dict[str, Any]:
+    ceiling = traces.simulate(tr, None, samples=0).hit_rate
+    lru = {}
+    for f in sorted(set(fractions) | {f * LESS_MEMORY for f in LESS_MEMORY_FRACTIONS}):
+        res = traces.simulate(tr, max(1, round(f * distinct)), samples=2)
+        lru[f"{f:.4f}"] = {"hit_rate": res.hit_rate, "dead": statistics.fmean(res.dead)}
+    return {"ceiling": ceiling, "exact_lru": lru}
+
+
+def _plan(opts: W5Options, distinct: dict[str, int]) -> list[Run]:
+    plan: list[Run] = []
+    for name in opts.traces:
+        for f in opts.fractions:
+            for server, policy in opts.configs:
+                plan.append(Run(name, f, f"{server} {policy}", server, policy,
+                                max(1, round(f * distinct[name])), 0))
+            if f in LESS_MEMORY_FRACTIONS and ("ours", "allkeys-lru") in opts.configs:
+                plan.append(Run(name, f, "ours allkeys-lru", "ours", "allkeys-lru",
+                                max(1, round(f * LESS_MEMORY * distinct[name])), 0, extra=True))
+    return plan
+
+
+def _try_fit(env: Env, server: str, policy: str, lo: int, hi: int, value: int) -> Fit | str:
+    try:
+        return calibrate(env, server, policy, lo, max(hi, lo + 2000), value)
+    except Exception as exc:  # noqa: BLE001 - a policy the server lacks fails only its runs
+        return f"{type(exc).__name__}: {exc}"[:200]
+
+
+def _execute(env: Env, r: Run, tr: traces.Trace, fit: Fit | str, opts: W5Options) -> None:
+    if isinstance(fit, str):
+        r.error = f"calibration failed: {fit}"
+        return
+    r.maxmemory = fit.maxmemory(r.target)
+    try:
+        with env.exclusive(r.server), env.fresh(r.server, r.maxmemory, r.policy) as t:
+            res = replay(t, tr, _parents(tr), opts)
+    except Exception as exc:  # noqa: BLE001 - record and go on
+        r.error = f"{type(exc).__name__}: {exc}"[:200]
+        return
+    r.hit_rate, r.dead, r.capacity = res["hit_rate"], res["dead"], res["capacity"]
+    r.seconds, r.errors, r.rate = res["seconds"], res["errors"], res["rate"]
+
+
+_parents_cache: dict[int, dict[int, int]] = {}
+
+
+def _parents(tr: traces.Trace) -> dict[int, int]:
+    if id(tr) not in _parents_cache:
+        _parents_cache[id(tr)] = tr.parents()
+    return _parents_cache[id(tr)]
+
+
+# --- verdicts and tables ------------------------------------------------------------------------
+
+def _find(record: dict[str, Any], trace: str, f: float, config: str, extra: bool = False) -> dict | None:
+    for r in record["runs"]:
+        if (r["trace"], r["fraction"], r["config"], r["extra"]) == (trace, f, config, extra):
+            return r if r["hit_rate"] is not None else None
+    return None
+
+
+def _verdict(bar: str, target: str, parts: list[str], oks: list[bool]) -> dict[str, Any]:
+    if not oks:
+        return {"bar": bar, "target": target, "measured": "not measured", "passed": None}
+    return {"bar": bar, "target": target, "measured": "; ".join(parts), "passed": all(oks)}
+
+
+def verdicts(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The W5 lines of issue 5's bar."""
+    opts = record["options"]
+    out = []
+    parts, oks = [], []
+    for name in opts["traces"]:
+        for f in LESS_MEMORY_FRACTIONS:
+            a = _find(record, name, f, "ours allkeys-lru", extra=True)
+            b = _find(record, name, f, "redis allkeys-lru")
+            if a and b:
+                parts.append(f"{name} {f:.0%}: {a['hit_rate']:.1%} vs {b['hit_rate']:.1%}")
+                oks.append(a["hit_rate"] >= b["hit_rate"])
+    out.append(_verdict("W5 ours LRU at 85% capacity vs Redis LRU", ">= Redis hit rate", parts, oks))
+    out.append(_dead_verdict(record))
+    parts, oks = [], []
+    for name in [t for t in opts["traces"] if t in ("chat", "mixed")]:
+        for f in (0.05, 0.10):
+            a = _find(record, name, f, f"ours {SCAN_RESISTANT}")
+            b = _find(record, name, f, "ours allkeys-lru")
+            if a and b:
+                gain = a["hit_rate"] - b["hit_rate"]
+                parts.append(f"{name} {f:.0%}: {gain * 100:+.1f} pt")
+                oks.append(gain >= 0.05)
+    out.append(_verdict(f"W5 ours {SCAN_RESISTANT} vs ours LRU (chat, mixed; 5-10%)",
+                        ">= +5 points", parts, oks))
+    parts, oks = [], []
+    for name in opts["traces"]:
+        for f in opts["fractions"]:
+            a = _find(record, name, f, f"ours {SCAN_RESISTANT}")
+            b = _find(record, name, f, "redis allkeys-lfu")
+            if a and b:
+                oks.append(a["hit_rate"] > b["hit_rate"])
+                parts.append(f"{name} {f:.0%}: {(a['hit_rate'] - b['hit_rate']) * 100:+.1f} pt")
+    out.append(_verdict(f"W5 ours {SCAN_RESISTANT} vs Redis LFU", "better everywhere", parts, oks))
+    return out
+
+
+def _dead_verdict(record: dict[str, Any]) -> dict[str, Any]:
+    ours = [r for r in record["runs"] if r["config"] == "ours allkeys-lru" and r["dead"] is not None]
+    red = [r for r in record["runs"] if r["config"] == "redis allkeys-lru" and r["dead"] is not None]
+    if not ours:
+        return _verdict("W5 ours LRU dead capacity", "< 1%", [], [])
+    worst = max(r["dead"] for r in ours)
+    txt = f"max {worst:.1%}" + (f" (redis LRU max {max(r['dead'] for r in red):.1%})" if red else "")
+    return _verdict("W5 ours LRU dead capacity", "< 1%", [txt], [worst < 0.01])
+
+
+def markdown(record: dict[str, Any]) -> str:
+    """Per trace and capacity: hit rate (dead capacity) of every configuration."""
+    opts = record["options"]
+    configs = [f"{s} {p}" for s, p in opts["configs"]]
+    head = ("| trace | capacity | chunks | exact LRU (sim) | " + " | ".join(configs)
+            + " | ours LRU @85% |")
+    lines = [f"Values {opts['value']} B, {opts['requests']} requests per trace, seed {opts['seed']}; "
+             "cells: useful-prefix hit rate (dead capacity). Capacity equalised in chunks "
+             "(calibrated per configuration; `held` = DBSIZE the server really kept).", "",
+             head, "|" + "---|" * (len(configs) + 5)]
+    for name in opts["traces"]:
+        ref = record["references"][name]
+        for f in opts["fractions"]:
+            sim = ref["exact_lru"].get(f"{f:.4f}", {})
+            cells = [_cell(_find(record, name, f, c)) for c in configs]
+            extra = _cell(_find(record, name, f, "ours allkeys-lru", True))
+            lines.append(f"| {name} (ceiling {ref['ceiling']:.1%}) | {f:.0%} | "
+                         f"{round(f * record['distinct'][name])} | {sim.get('hit_rate', 0):.1%} | "
+                         + " | ".join(cells) + f" | {extra} |")
+    lines += ["", _capacity_note(record)]
+    errs = [f"- {r['trace']} {r['fraction']:.0%} {r['config']}: {r['error']}"
+            for r in record["runs"] if r["error"]]
+    return "\n".join(lines + (["", "Failed runs:", *errs[:20]] if errs else []))
+
+
+def _cell(r: dict | None) -> str:
+    if not r:
+        return "-"
+    dead = f" ({r['dead']:.1%})" if r["dead"] is not None else ""
+    return f"{r['hit_rate']:.1%}{dead}"
+
+
+def _capacity_note(record: dict[str, Any]) -> str:
+    """How far each configuration's held chunks were from the target, and its bytes per chunk."""
+    parts = []
+    for cfg, fit in record["fits"].items():
+        runs = [r for r in record["runs"] if r["config"] == cfg and r["capacity"]]
+        if not isinstance(fit, dict) or not runs:
+            continue
+        dev = max(abs(r["capacity"] - r["target"]) / r["target"] for r in runs)
+        parts.append(f"{cfg}: {fit['per_chunk']:.0f} B/chunk, held within {dev:.1%} of target")
+    return "Capacity: " + "; ".join(parts) if parts else ""

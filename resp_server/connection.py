@@ -28,6 +28,7 @@ from resp_server.flow_control import FlowControl
 from resp_server.resp.encoder import ReplyWriter
 from resp_server.resp.parser import ByteSink, ProtocolError, RequestParser
 from resp_server.resp.replies import RespError
+from resp_server.store.items import OOMError
 
 if TYPE_CHECKING:
     from resp_server.server import Server
@@ -60,8 +61,7 @@ class Connection(asyncio.BufferedProtocol):
         self.processing = False
 
     # --- lifecycle ----------------------------------------------------------------------------
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+    def connection_made(self, transport) -> None:  # asyncio.Transport (or a test fake)
         self.transport = transport
         self.flow = FlowControl(transport)
         transport.set_write_buffer_limits(high=0, low=0)
@@ -224,7 +224,7 @@ class Connection(asyncio.BufferedProtocol):
         if name in BIGVALUE_COMMANDS and len(argv) >= 2:
             try:
                 return self.keyspace.reserve(length)
-            except MemoryError:
+            except OOMError:
                 pass  # noeviction / all pinned: receive into a plain buffer; SET reports OOM
         return ByteSink(length)
 

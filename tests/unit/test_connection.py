@@ -1,0 +1,154 @@
+"""Connection protocol driven through a fake transport (no sockets), uvicorn style."""
+
+from __future__ import annotations
+
+from resp_server.config import MIB, ServerConfig, StoreConfig
+from resp_server.connection import Connection
+from resp_server.server import Server
+
+
+class FakeTransport:
+    """Records writes; `hold` keeps written data 'pending' like a full socket buffer."""
+
+    def __init__(self, peer=("127.0.0.1", 5555)) -> None:
+        self.peer = peer
+        self.written: list = []
+        self.pending = 0
+        self.hold = False
+        self.closed = False
+        self.aborted = False
+        self.reading = True
+
+    def get_extra_info(self, name, default=None):
+        return {"peername": self.peer, "sockname": ("127.0.0.1", 6380)}.get(name, default)
+
+    def set_write_buffer_limits(self, high=None, low=None):
+        pass
+
+    def write(self, data):
+        self.written.append(data)
+        if self.hold:
+            self.pending += len(data)
+
+    def get_write_buffer_size(self):
+        return self.pending
+
+    def pause_reading(self):
+        self.reading = False
+
+    def resume_reading(self):
+        self.reading = True
+
+    def is_closing(self):
+        return self.closed
+
+    def close(self):
+        self.closed = True
+
+    def abort(self):
+        self.closed = self.aborted = True
+
+    def output(self) -> bytes:
+        return b"".join(bytes(p) for p in self.written)
+
+
+def make(maxmemory: int = 64 * MIB, peer=("127.0.0.1", 5555)):
+    server = Server(ServerConfig(port=0, store=StoreConfig(maxmemory=maxmemory, debug_invariants=True)))
+    conn = Connection(server)
+    t = FakeTransport(peer)
+    conn.connection_made(t)
+    return server, conn, t
+
+
+def feed(conn: Connection, data: bytes, step: int | None = None) -> None:
+    step = step or len(data) or 1
+    for i in range(0, len(data), step):
+        chunk = memoryview(data[i:i + step])
+        while chunk:
+            buf = conn.get_buffer(-1)
+            n = min(len(buf), len(chunk))
+            buf[:n] = chunk[:n]
+            conn.buffer_updated(n)
+            chunk = chunk[n:]
+
+
+def resp(*args: bytes) -> bytes:
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+
+def test_ping_and_pipeline():
+    _, conn, t = make()
+    feed(conn, b"PING\r\n" + resp(b"SET", b"a", b"1") + resp(b"GET", b"a"))
+    assert t.output() == b"+PONG\r\n+OK\r\n$1\r\n1\r\n"
+
+
+def test_big_set_lands_in_slab_and_get_is_zero_copy():
+    server, conn, t = make()
+    value = bytes(range(251)) * (4 * MIB // 251)
+    feed(conn, resp(b"SET", b"big", value), step=65536)
+    t.written.clear()
+    feed(conn, resp(b"GET", b"big"))
+    out = t.output()
+    assert out == b"$%d\r\n" % len(value) + value + b"\r\n"
+    assert any(isinstance(p, memoryview) for p in t.written), "value should be sent from slab views"
+    server.state.keyspace.check_invariants()
+
+
+def test_pins_held_until_drained_and_overwrite_is_safe():
+    server, conn, t = make()
+    ks = server.state.keyspace
+    value = b"A" * (2 * MIB)
+    feed(conn, resp(b"SET", b"k", value))
+    t.hold = True
+    t.written.clear()
+    feed(conn, resp(b"GET", b"k"))
+    sent = [p for p in t.written if isinstance(p, memoryview)]
+    assert sent and conn.inflight, "the item must stay pinned while the transport holds its views"
+    # Another client overwrites the key while the first reply is still pending.
+    _, conn2, t2 = make_peer(server)
+    feed(conn2, resp(b"SET", b"k", b"B" * (2 * MIB)))
+    assert b"".join(bytes(p) for p in sent) == value
+    t.pending = 0
+    conn.resume_writing()
+    assert not conn.inflight
+    ks.check_invariants()
+
+
+def make_peer(server: Server):
+    conn = Connection(server)
+    t = FakeTransport()
+    conn.connection_made(t)
+    return server, conn, t
+
+
+def test_disconnect_mid_value_leaves_nothing():
+    server, conn, t = make()
+    ks = server.state.keyspace
+    data = resp(b"SET", b"half", b"x" * (8 * MIB))
+    feed(conn, data[: 3 * MIB])
+    assert ks.info_memory()["reservations"] == 1
+    conn.connection_lost(None)
+    assert ks.lookup(0, b"half") is None
+    assert ks.info_memory()["reservations"] == 0
+    assert sum(c["chunks_used"] for c in ks.info_slabs()) == 0
+    ks.check_invariants()
+
+
+def test_protocol_error_replies_and_closes():
+    _, conn, t = make()
+    feed(conn, b"*1\r\n$abc\r\n")
+    assert t.output() == b"-ERR Protocol error: invalid bulk length\r\n"
+    assert t.closed
+
+
+def test_quit_closes_after_reply():
+    _, conn, t = make()
+    feed(conn, b"QUIT\r\nPING\r\n")
+    assert t.output() == b"+OK\r\n" and t.closed
+
+
+def test_hello3_switches_encoder():
+    _, conn, t = make()
+    feed(conn, resp(b"HELLO", b"3") + resp(b"GET", b"nope"))
+    out = t.output()
+    assert out.startswith(b"%") and out.endswith(b"_\r\n")

@@ -84,3 +84,40 @@ def test_async_read_timeout():
         lsock.bind(("127.0.0.1", 0))
         lsock.listen(4)
         asyncio.run(main(lsock.getsockname()[1]))
+
+
+def test_tls_against_real_redis(private_server, tmp_path):
+    """rediss:// with a CA file (sync) and with ssl_cert_reqs=none (asyncio -> worker threads)."""
+    import asyncio
+    import shutil
+    import subprocess
+
+    from connector import AsyncChunkClient
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        tls_port = s.getsockname()[1]
+    try:
+        private_server("redis", None, "--tls-port", str(tls_port), "--tls-cert-file", str(cert),
+                       "--tls-key-file", str(key), "--tls-ca-cert-file", str(cert),
+                       "--tls-auth-clients", "no")
+    except RuntimeError:
+        pytest.skip("this redis-server has no TLS support")
+    arr = np.arange(3 << 20, dtype=np.uint8).reshape(3, -1)
+    with ChunkClient(f"rediss://127.0.0.1:{tls_port}?ssl_ca_certs={cert}") as c:
+        c.put("t", arr)
+        out = np.empty_like(arr)
+        assert c.batch_get_into(["t", "x"], [out, out.copy()]) == [True, False]
+        assert np.array_equal(out, arr)
+
+    async def main() -> None:
+        async with AsyncChunkClient(f"rediss://127.0.0.1:{tls_port}?ssl_cert_reqs=none") as c:
+            assert await c.ping() and np.array_equal(await c.get("t"), arr)
+
+    asyncio.run(main())

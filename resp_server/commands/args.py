@@ -1,0 +1,107 @@
+"""Argument parsing shared by the command modules: integers as Redis reads them, subcommands.
+
+Redis reads integer arguments with `string2ll`: optional '-', no '+', no spaces, no leading zeros,
+at most 20 characters, within a signed 64-bit long. `parse_ll` reproduces that exactly, so
+`INCR` on "007" or `EXPIRE k +10` fail as in Redis. Subcommand containers (CLIENT, CONFIG, ...)
+dispatch through a `SubTable` of (handler, arity), which answers Redis's unknown-subcommand and
+`'client|setname'`-style arity errors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from resp_server.resp.replies import ERR_DB_INDEX, ERR_NOT_INT, RespError, Status
+
+if TYPE_CHECKING:
+    from resp_server.client import ClientState
+
+LLONG_MAX = (1 << 63) - 1
+LLONG_MIN = -(1 << 63)
+INT_MAX = (1 << 31) - 1
+INT_MIN = -(1 << 31)
+_LL_RE = re.compile(rb"-?[1-9][0-9]{0,19}|0")
+
+
+def parse_ll(arg: bytes) -> int | None:
+    """string2ll: the integer `arg` spells, or None when Redis would reject it."""
+    if len(arg) > 20 or not _LL_RE.fullmatch(arg):
+        return None
+    v = int(arg)
+    return v if LLONG_MIN <= v <= LLONG_MAX else None
+
+
+def get_ll(arg: bytes, err: str = ERR_NOT_INT) -> int:
+    """getLongLongFromObjectOrReply: the integer or a RespError with `err`."""
+    v = parse_ll(arg)
+    if v is None:
+        raise RespError(err)
+    return v
+
+
+def get_int(arg: bytes, err: str = ERR_NOT_INT) -> int:
+    """getIntFromObjectOrReply: a 32-bit signed integer."""
+    v = parse_ll(arg)
+    if v is None or not INT_MIN <= v <= INT_MAX:
+        raise RespError(err)
+    return v
+
+
+def get_range(arg: bytes, lo: int, hi: int, err: str) -> int:
+    """getRangeLongFromObjectOrReply: an integer within [lo, hi], else ERR `err`."""
+    v = parse_ll(arg)
+    if v is None or not lo <= v <= hi:
+        raise RespError(err)
+    return v
+
+
+def lower(arg: bytes) -> bytes:
+    return bytes(arg).lower()
+
+
+def text(arg: bytes) -> str:
+    """An argument as text for error messages (Redis prints the raw bytes)."""
+    return bytes(arg).decode("utf-8", "replace")
+
+
+def db_index(c: ClientState, arg: bytes, err: str = ERR_NOT_INT) -> int:
+    """A database number that exists, or the Redis errors for a bad one."""
+    db = get_int(arg, err)
+    if not 0 <= db < c.server.config.store.databases:
+        raise RespError(ERR_DB_INDEX)
+    return db
+
+
+SubHandler = Callable[["ClientState", list], object]
+
+
+class SubTable:
+    """Subcommands of one container command: lower-case name -> (handler, arity as in Redis)."""
+
+    def __init__(self, parent: str, entries: dict[str, tuple[SubHandler, int]]) -> None:
+        self.parent = parent
+        self.entries = {k.encode(): v for k, v in entries.items()}
+
+    def names(self) -> list[str]:
+        return [k.decode() for k in self.entries]
+
+    def __call__(self, c: ClientState, argv: list) -> object:
+        sub = lower(argv[1])
+        entry = self.entries.get(sub)
+        if entry is None:
+            raise RespError(f"ERR unknown subcommand '{text(argv[1])[:128]}'. "
+                            f"Try {self.parent.upper()} HELP.")
+        handler, arity = entry
+        n = len(argv)
+        if (arity >= 0 and n != arity) or (arity < 0 and n < -arity):
+            raise RespError(f"ERR wrong number of arguments for "
+                            f"'{self.parent}|{sub.decode()}' command")
+        return handler(c, argv)
+
+
+def help_reply(parent: str, lines: list[str]) -> list[Status]:
+    """The reply of `<PARENT> HELP` (status lines): usage, the given lines, HELP's own entry."""
+    head = f"{parent.upper()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    return [Status(x.encode()) for x in (head, *lines, "HELP", "    Print this help.")]

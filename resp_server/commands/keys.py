@@ -1,0 +1,358 @@
+"""Keyspace commands (db.c, expire.c): existence, TTLs, renames, iteration, databases.
+
+Thin commands over generic helpers as in Redis: EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT call
+`expire_generic` (NX/XX/GT/LT parsed as data); TTL, PTTL, EXPIRETIME and PEXPIRETIME call
+`ttl_generic`; RENAME/RENAMENX call `rename_generic`; FLUSHDB/FLUSHALL share `flush_flags`.
+Every key holds a string (other types are not served), so TYPE is "string" or "none". Times are
+integer milliseconds since the epoch (the store clock).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from resp_server.commands.args import (
+    LLONG_MAX,
+    LLONG_MIN,
+    db_index,
+    get_ll,
+    lower,
+    text,
+)
+from resp_server.commands.db import now_ms, peek, read
+from resp_server.commands.glob import glob_match, is_literal
+from resp_server.commands.table import spec
+from resp_server.resp.replies import ERR_NO_KEY, ERR_SYNTAX, OK, RespError, Status
+
+if TYPE_CHECKING:
+    from resp_server.client import ClientState
+
+ERR_SAME = "ERR source and destination objects are the same"
+ULONG_MAX = (1 << 64) - 1
+
+# --- existence --------------------------------------------------------------------------------
+
+
+def delete(c: ClientState, argv: list) -> object:
+    ks = c.server.keyspace
+    return sum(1 for k in argv[1:] if ks.delete(c.db, k))
+
+
+def exists(c: ClientState, argv: list) -> object:
+    ks = c.server.keyspace
+    return sum(1 for k in argv[1:] if ks.lookup(c.db, k, touch=False) is not None)
+
+
+def touch(c: ClientState, argv: list) -> object:
+    return sum(1 for k in argv[1:] if read(c, k) is not None)
+
+
+def type_cmd(c: ClientState, argv: list) -> object:
+    return Status(b"none" if peek(c, argv[1]) is None else b"string")
+
+
+# --- expiry -----------------------------------------------------------------------------------
+
+_EXPIRE_FLAGS = {b"nx": "NX", b"xx": "XX", b"gt": "GT", b"lt": "LT"}
+
+
+def parse_expire_flags(args: list) -> set[str]:
+    """parseExtendedExpireArgumentsOrReply: NX | XX | GT | LT, with Redis's conflict errors."""
+    flags: set[str] = set()
+    for a in args:
+        flag = _EXPIRE_FLAGS.get(lower(a))
+        if flag is None:
+            raise RespError(f"ERR Unsupported option {text(a)}")
+        flags.add(flag)
+    if "NX" in flags and flags & {"XX", "GT", "LT"}:
+        raise RespError("ERR NX and XX, GT or LT options at the same time are not compatible")
+    if {"GT", "LT"} <= flags:
+        raise RespError("ERR GT and LT options at the same time are not compatible")
+    return flags
+
+
+def _expire_refused(flags: set[str], when: int, current: int | None) -> bool:
+    """True when NX/XX/GT/LT say the new expiry must not be set (no TTL counts as infinite)."""
+    if "NX" in flags and current is not None:
+        return True
+    if "XX" in flags and current is None:
+        return True
+    if "GT" in flags and (current is None or when <= current):
+        return True
+    return "LT" in flags and current is not None and when >= current
+
+
+def expire_generic(c: ClientState, argv: list, basetime: int, unit_ms: int) -> object:
+    """expireGenericCommand: relative (basetime = now) or absolute (basetime = 0) expiry."""
+    key = argv[1]
+    flags = parse_expire_flags(argv[3:])
+    when = get_ll(argv[2])
+    err = f"ERR invalid expire time in '{lower(argv[0]).decode()}' command"
+    if unit_ms == 1000:
+        if when > LLONG_MAX // 1000 or when < -(-LLONG_MIN // 1000):
+            raise RespError(err)
+        when *= 1000
+    if when > LLONG_MAX - basetime:
+        raise RespError(err)
+    when += basetime
+    item = peek(c, key)
+    if item is None:
+        return 0
+    if flags and _expire_refused(flags, when, item.expire_at):
+        return 0
+    c.server.keyspace.set_expire(c.db, key, when)   # a time in the past deletes the key
+    return 1
+
+
+def expire(c: ClientState, argv: list) -> object:
+    return expire_generic(c, argv, now_ms(c), 1000)
+
+
+def pexpire(c: ClientState, argv: list) -> object:
+    return expire_generic(c, argv, now_ms(c), 1)
+
+
+def expireat(c: ClientState, argv: list) -> object:
+    return expire_generic(c, argv, 0, 1000)
+
+
+def pexpireat(c: ClientState, argv: list) -> object:
+    return expire_generic(c, argv, 0, 1)
+
+
+def ttl_generic(c: ClientState, key: bytes, output_ms: bool, absolute: bool) -> int:
+    """ttlGenericCommand: -2 no key, -1 no TTL, else remaining (or absolute) time."""
+    item = c.server.keyspace.lookup(c.db, key, touch=False)
+    if item is None:
+        return -2
+    if item.expire_at is None:
+        return -1
+    t = item.expire_at if absolute else max(0, item.expire_at - now_ms(c))
+    return t if output_ms else (t + 500) // 1000
+
+
+def ttl(c: ClientState, argv: list) -> object:
+    return ttl_generic(c, argv[1], False, False)
+
+
+def pttl(c: ClientState, argv: list) -> object:
+    return ttl_generic(c, argv[1], True, False)
+
+
+def expiretime(c: ClientState, argv: list) -> object:
+    return ttl_generic(c, argv[1], False, True)
+
+
+def pexpiretime(c: ClientState, argv: list) -> object:
+    return ttl_generic(c, argv[1], True, True)
+
+
+def persist(c: ClientState, argv: list) -> object:
+    item = peek(c, argv[1])
+    if item is None or item.expire_at is None:
+        return 0
+    c.server.keyspace.set_expire(c.db, argv[1], None)
+    return 1
+
+
+# --- rename / copy / move ---------------------------------------------------------------------
+
+def rename_generic(c: ClientState, src: bytes, dst: bytes, nx: bool) -> object:
+    """renameGenericCommand: same key is a no-op (if it exists); NX refuses an existing dst."""
+    if peek(c, src) is None:
+        raise RespError(ERR_NO_KEY)
+    if src == dst:
+        return 0 if nx else OK
+    if nx and peek(c, dst) is not None:
+        return 0
+    c.server.keyspace.rename(c.db, src, dst)
+    return 1 if nx else OK
+
+
+def rename(c: ClientState, argv: list) -> object:
+    return rename_generic(c, argv[1], argv[2], False)
+
+
+def renamenx(c: ClientState, argv: list) -> object:
+    return rename_generic(c, argv[1], argv[2], True)
+
+
+def copy(c: ClientState, argv: list) -> object:
+    """COPY source destination [DB destination-db] [REPLACE]."""
+    src, dst = argv[1], argv[2]
+    dst_db, replace = c.db, False
+    i = 3
+    while i < len(argv):
+        opt = lower(argv[i])
+        if opt == b"replace":
+            replace = True
+        elif opt == b"db" and i + 1 < len(argv):
+            dst_db = db_index(c, argv[i + 1])
+            i += 1
+        else:
+            raise RespError(ERR_SYNTAX)
+        i += 1
+    if dst_db == c.db and src == dst:
+        raise RespError(ERR_SAME)
+    if read(c, src) is None:
+        return 0
+    if not replace and peek(c, dst, dst_db) is not None:
+        return 0
+    return int(bool(c.server.keyspace.copy(c.db, src, dst_db, dst, replace)))
+
+
+def move(c: ClientState, argv: list) -> object:
+    dst_db = db_index(c, argv[2])
+    if dst_db == c.db:
+        raise RespError(ERR_SAME)
+    return int(bool(c.server.keyspace.move(c.db, argv[1], dst_db)))
+
+
+# --- iteration --------------------------------------------------------------------------------
+
+def _live_keys(c: ClientState, pattern: bytes) -> list[bytes]:
+    ks = c.server.keyspace
+    if is_literal(pattern):
+        return [pattern] if ks.peek(c.db, pattern) is not None else []
+    names = [k for k in list(ks.keys(c.db)) if glob_match(pattern, k)]
+    return [k for k in names if ks.peek(c.db, k) is not None]
+
+
+def keys(c: ClientState, argv: list) -> object:
+    return _live_keys(c, bytes(argv[1]))
+
+
+def parse_cursor(raw: bytes) -> int:
+    """parseScanCursorOrReply: strtoul semantics (sign allowed, wraps), no spaces, no overflow."""
+    body = raw[1:] if raw[:1] in (b"+", b"-") else raw
+    if not body or not body.isdigit() or int(body) > ULONG_MAX:
+        raise RespError("ERR invalid cursor")
+    value = int(body)
+    return (-value) % (ULONG_MAX + 1) if raw[:1] == b"-" else value
+
+
+def parse_scan_options(args: list) -> tuple[bytes | None, int, bytes | None]:
+    """MATCH pattern, COUNT n (>= 1), TYPE name -> (pattern, count, type)."""
+    pattern: bytes | None = None
+    type_name: bytes | None = None
+    count = 10
+    i = 0
+    while i < len(args):
+        opt = lower(args[i])
+        if i + 1 >= len(args) or opt not in (b"match", b"count", b"type"):
+            raise RespError(ERR_SYNTAX)
+        arg = args[i + 1]
+        if opt == b"count":
+            count = get_ll(arg)
+            if count < 1:
+                raise RespError(ERR_SYNTAX)
+        elif opt == b"match":
+            pattern = bytes(arg)
+        else:
+            type_name = lower(arg)
+        i += 2
+    return pattern, count, type_name
+
+
+def scan(c: ClientState, argv: list) -> object:
+    """SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]."""
+    cursor = parse_cursor(bytes(argv[1]))
+    pattern, count, type_name = parse_scan_options(argv[2:])
+    ks = c.server.keyspace
+    nxt, batch = ks.scan(c.db, cursor, count)
+    out = [k for k in batch
+           if (pattern is None or glob_match(pattern, k)) and ks.peek(c.db, k) is not None]
+    if type_name is not None and type_name != b"string":
+        out = []
+    return [b"%d" % nxt, out]
+
+
+def randomkey(c: ClientState, argv: list) -> object:
+    return c.server.keyspace.random_key(c.db)
+
+
+# --- databases --------------------------------------------------------------------------------
+
+def dbsize(c: ClientState, argv: list) -> object:
+    return c.server.keyspace.dbsize(c.db)
+
+
+def flush_flags(argv: list) -> None:
+    """getFlushCommandFlags: optional ASYNC or SYNC (both flush at once here)."""
+    if len(argv) > 2 or (len(argv) == 2 and lower(argv[1]) not in (b"sync", b"async")):
+        raise RespError(ERR_SYNTAX)
+
+
+def flushdb(c: ClientState, argv: list) -> object:
+    flush_flags(argv)
+    c.server.keyspace.flushdb(c.db)
+    return OK
+
+
+def flushall(c: ClientState, argv: list) -> object:
+    flush_flags(argv)
+    c.server.keyspace.flushall()
+    return OK
+
+
+def swapdb(c: ClientState, argv: list) -> object:
+    a = db_index(c, argv[1], "ERR invalid first DB index")
+    b = db_index(c, argv[2], "ERR invalid second DB index")
+    if a != b:
+        c.server.keyspace.swapdb(a, b)
+    return OK
+
+
+# --- table ------------------------------------------------------------------------------------
+
+K1 = (1, 1, 1)
+KALL = (1, -1, 1)
+K12 = (1, 2, 1)
+COMMANDS = [
+    spec("del", delete, -2, "write", KALL, "generic", "Delete a key"),
+    spec("unlink", delete, -2, "write fast", KALL, "generic",
+         "Delete a key asynchronously in another thread. Otherwise it is just as DEL, "
+         "but non blocking.", "4.0.0"),
+    spec("exists", exists, -2, "readonly fast", KALL, "generic", "Determine if a key exists"),
+    spec("touch", touch, -2, "readonly fast", KALL, "generic",
+         "Alters the last access time of a key(s). Returns the number of existing keys "
+         "specified.", "3.2.1"),
+    spec("type", type_cmd, 2, "readonly fast", K1, "generic",
+         "Determine the type stored at key"),
+    spec("expire", expire, -3, "write fast", K1, "generic",
+         "Set a key's time to live in seconds"),
+    spec("pexpire", pexpire, -3, "write fast", K1, "generic",
+         "Set a key's time to live in milliseconds", "2.6.0"),
+    spec("expireat", expireat, -3, "write fast", K1, "generic",
+         "Set the expiration for a key as a UNIX timestamp", "1.2.0"),
+    spec("pexpireat", pexpireat, -3, "write fast", K1, "generic",
+         "Set the expiration for a key as a UNIX timestamp specified in milliseconds", "2.6.0"),
+    spec("ttl", ttl, 2, "readonly fast", K1, "generic", "Get the time to live for a key in seconds"),
+    spec("pttl", pttl, 2, "readonly fast", K1, "generic",
+         "Get the time to live for a key in milliseconds", "2.6.0"),
+    spec("expiretime", expiretime, 2, "readonly fast", K1, "generic",
+         "Get the expiration Unix timestamp for a key", "7.0.0"),
+    spec("pexpiretime", pexpiretime, 2, "readonly fast", K1, "generic",
+         "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0"),
+    spec("persist", persist, 2, "write fast", K1, "generic",
+         "Remove the expiration from a key", "2.2.0"),
+    spec("rename", rename, 3, "write", K12, "generic", "Rename a key"),
+    spec("renamenx", renamenx, 3, "write fast", K12, "generic",
+         "Rename a key, only if the new key does not exist"),
+    spec("copy", copy, -3, "write denyoom", K12, "generic", "Copy a key", "6.2.0"),
+    spec("move", move, 3, "write fast", K1, "generic", "Move a key to another database"),
+    spec("keys", keys, 2, "readonly", (0, 0, 0), "generic",
+         "Find all keys matching the given pattern"),
+    spec("scan", scan, -2, "readonly", (0, 0, 0), "generic",
+         "Incrementally iterate the keys space", "2.8.0"),
+    spec("randomkey", randomkey, 1, "readonly", (0, 0, 0), "generic",
+         "Return a random key from the keyspace"),
+    spec("dbsize", dbsize, 1, "readonly fast", (0, 0, 0), "server",
+         "Return the number of keys in the selected database"),
+    spec("flushdb", flushdb, -1, "write", (0, 0, 0), "server",
+         "Remove all keys from the current database"),
+    spec("flushall", flushall, -1, "write", (0, 0, 0), "server",
+         "Remove all keys from all databases"),
+    spec("swapdb", swapdb, 3, "write fast", (0, 0, 0), "server",
+         "Swaps two Redis databases", "4.0.0"),
+]

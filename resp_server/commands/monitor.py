@@ -1,0 +1,84 @@
+"""MONITOR: the command and the line format fed to monitoring clients.
+
+A line is `+<unix seconds>.<microseconds> [<db> <peer addr>] "arg" "arg" ...`, each argument
+quoted and escaped as Redis's sdscatrepr does (backslash escapes for \\ " \\n \\r \\t \\a \\b,
+\\xHH for other non-printable bytes). Passwords given to AUTH and HELLO ... AUTH are shown as
+"(redacted)", as in Redis 7.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from resp_server.commands.args import lower
+from resp_server.resp.replies import OK, RespError, Status
+
+if TYPE_CHECKING:
+    from resp_server.client import ClientState
+
+REDACTED = b"(redacted)"
+
+
+def _escape_table() -> list[bytes]:
+    table = []
+    special = {ord("\\"): b"\\\\", ord('"'): b'\\"', ord("\n"): b"\\n", ord("\r"): b"\\r",
+               ord("\t"): b"\\t", 7: b"\\a", 8: b"\\b"}
+    for ch in range(256):
+        if ch in special:
+            table.append(special[ch])
+        elif 0x20 <= ch <= 0x7E:
+            table.append(bytes([ch]))
+        else:
+            table.append(b"\\x%02x" % ch)
+    return table
+
+
+_ESCAPE = _escape_table()
+_PLAIN = bytes(range(0x20, 0x7F)).replace(b"\\", b"").replace(b'"', b"")
+
+
+def repr_arg(arg: bytes) -> bytes:
+    """sdscatrepr: the argument in double quotes with C-style escapes."""
+    if not arg.translate(None, _PLAIN):
+        return b'"' + arg + b'"'
+    return b'"' + b"".join(map(_ESCAPE.__getitem__, arg)) + b'"'
+
+
+def _arg_bytes(a: object) -> bytes:
+    if isinstance(a, bytes):
+        return a
+    if hasattr(a, "views"):
+        return b"".join(a.views())
+    return bytes(a)
+
+
+def _redacted(argv: list) -> list[bytes]:
+    """AUTH's arguments and HELLO's AUTH user/password replaced by "(redacted)"."""
+    args = [_arg_bytes(a) for a in argv]
+    name = lower(args[0])
+    if name == b"auth":
+        return [args[0]] + [REDACTED] * (len(args) - 1)
+    if name == b"hello":
+        for i in range(2, len(args) - 2):
+            if lower(args[i]) == b"auth":
+                args[i + 1] = args[i + 2] = REDACTED
+    return args
+
+
+def format_monitor_line(client: ClientState, argv: list) -> Status:
+    """The status line MONITOR clients receive for one executed command."""
+    now = time.time()
+    sec = int(now)
+    usec = int((now - sec) * 1_000_000)
+    head = b"%d.%06d [%d %s] " % (sec, usec, client.db, client.addr.encode())
+    return Status(head + b" ".join(repr_arg(a) for a in _redacted(argv)))
+
+
+def monitor(c: ClientState, argv: list) -> object:
+    """MONITOR: from now on this connection receives a line per command run by others."""
+    if c.multi is not None:
+        raise RespError("ERR MONITOR isn't allowed for DENY BLOCKING client")
+    c.monitor = True
+    c.server.monitors.add(c)
+    return OK

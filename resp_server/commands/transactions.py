@@ -1,0 +1,115 @@
+"""MULTI / EXEC / DISCARD / WATCH / UNWATCH (multi.c).
+
+The dispatcher queues commands while `client.multi` is a list; EXEC runs them through
+`dispatch.call` (stats, slowlog and MONITOR as for any command) and replies with the array of
+their replies. EXEC aborts with EXECABORT when a command failed to queue, with a null array when
+a WATCHed key changed (the keyspace's on_modify hook sets `watch_dirty`), and with EXECABORT +
+OOM when a queued command needs memory the server cannot give. Store Items in EXEC's reply are
+copied to bytes: a later command of the same transaction may overwrite the key before the
+connection pins the item.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from resp_server.commands.db import is_item
+from resp_server.commands.table import spec
+from resp_server.resp.replies import ERR_OOM, NULL_ARRAY, OK, RespError
+
+if TYPE_CHECKING:
+    from resp_server.client import ClientState
+
+ERR_EXECABORT = "EXECABORT Transaction discarded because of previous errors."
+
+
+def _release_queued(c: ClientState) -> None:
+    """Give back big-value reservations held by queued commands that will never run."""
+    ks = c.server.keyspace
+    for _, argv in c.multi or ():
+        for a in argv:
+            if not isinstance(a, bytes) and hasattr(a, "views") and not getattr(a, "consumed", False):
+                ks.release(a)
+
+
+def discard_transaction(c: ClientState) -> None:
+    """discardTransaction: drop the queue, leave MULTI state, forget WATCHed keys."""
+    _release_queued(c)
+    c.multi = None
+    c.multi_error = False
+    c.server.unwatch_all(c)
+
+
+def multi(c: ClientState, argv: list) -> object:
+    if c.multi is not None:
+        raise RespError("ERR MULTI calls can not be nested")
+    c.multi = []
+    c.multi_error = False
+    return OK
+
+
+def discard(c: ClientState, argv: list) -> object:
+    if c.multi is None:
+        raise RespError("ERR DISCARD without MULTI")
+    discard_transaction(c)
+    return OK
+
+
+def _needs_memory(c: ClientState, queued: list) -> bool:
+    return (any("denyoom" in s.flags for s, _ in queued)
+            and c.server.keyspace.over_maxmemory())
+
+
+def exec_cmd(c: ClientState, argv: list) -> object:
+    """EXEC: run the queue atomically, or abort as Redis does."""
+    from resp_server.commands.dispatch import call
+
+    if c.multi is None:
+        raise RespError("ERR EXEC without MULTI")
+    if c.multi_error:
+        discard_transaction(c)
+        raise RespError(ERR_EXECABORT)
+    if c.watch_dirty:
+        discard_transaction(c)
+        return NULL_ARRAY
+    queued = c.multi
+    if _needs_memory(c, queued):
+        discard_transaction(c)
+        raise RespError("EXECABORT Transaction discarded because of: " + ERR_OOM)
+    c.multi = None
+    c.multi_error = False
+    c.server.unwatch_all(c)
+    replies = []
+    for s, args in queued:
+        reply = call(c, s, args)
+        replies.append(reply.to_bytes() if is_item(reply) else reply)
+    return replies
+
+
+def watch(c: ClientState, argv: list) -> object:
+    if c.multi is not None:
+        raise RespError("ERR WATCH inside MULTI is not allowed")
+    for key in argv[1:]:
+        c.server.watch(c, c.db, bytes(key))
+    return OK
+
+
+def unwatch(c: ClientState, argv: list) -> object:
+    c.server.unwatch_all(c)
+    return OK
+
+
+COMMANDS = [
+    spec("multi", multi, 1, "noscript loading stale fast nomulti", group="transactions",
+         summary="Mark the start of a transaction block", since="1.2.0"),
+    spec("exec", exec_cmd, 1, "noscript loading stale skip_slowlog nomulti",
+         group="transactions", summary="Execute all commands issued after MULTI", since="1.2.0"),
+    spec("discard", discard, 1, "noscript loading stale fast nomulti", group="transactions",
+         summary="Discard all commands issued after MULTI", since="2.0.0"),
+    spec("watch", watch, -2, "noscript loading stale fast nomulti", (1, -1, 1),
+         group="transactions",
+         summary="Watch the given keys to determine execution of the MULTI/EXEC block",
+         since="2.2.0"),
+    spec("unwatch", unwatch, 1, "noscript loading stale fast", group="transactions",
+         summary="Forget about all watched keys", since="2.2.0"),
+]

@@ -100,9 +100,10 @@ def set_generic(c: ClientState, key: bytes, value, flags: set[str], expire_at: i
     if "GET" in flags:
         item = read(c, key)
         old = value_bytes(item) if item is not None else None
-    found = peek(c, key) is not None
-    if ("NX" in flags and found) or ("XX" in flags and not found):
-        return old if "GET" in flags else abort_reply
+    if "NX" in flags or "XX" in flags:
+        found = peek(c, key) is not None
+        if ("NX" in flags and found) or ("XX" in flags and not found):
+            return old if "GET" in flags else abort_reply
     if expire_at is not None and expire_at <= now_ms(c):
         c.server.keyspace.delete(c.db, key)      # already in the past: the key is gone
     else:
@@ -111,6 +112,9 @@ def set_generic(c: ClientState, key: bytes, value, flags: set[str], expire_at: i
 
 
 def set_cmd(c: ClientState, argv: list) -> object:
+    if len(argv) == 3:                      # plain SET: the hot path
+        put(c, argv[1], argv[2])
+        return OK
     flags, unit, raw = parse_set_options(argv[3:], "set")
     at = expire_at_ms(c, unit, raw, "set") if unit else None
     return set_generic(c, argv[1], argv[2], flags, at)

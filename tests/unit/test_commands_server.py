@@ -1,0 +1,317 @@
+"""Server commands: INFO, CONFIG, COMMAND, MONITOR, OBJECT, MEMORY, SLOWLOG, SHUTDOWN, ..."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from resp_server.commands.monitor import format_monitor_line, repr_arg
+from resp_server.commands.server import human_bytes
+from resp_server.resp.replies import OK, Status, Verbatim
+from tests.unit.test_commands_support import Env
+
+
+def parse_info(text: str) -> dict[str, str]:
+    out = {}
+    for line in text.split("\r\n"):
+        if line and not line.startswith("#"):
+            k, v = line.split(":", 1)
+            out[k] = v
+    return out
+
+
+def sections(text: str) -> list[str]:
+    return re.findall(r"^# (\w+)\r$", text, re.M)
+
+
+def test_info_default_sections_and_fields() -> None:
+    env = Env(store={"maxmemory": 1 << 30})
+    env.ok("SET", "k", "v", "EX", "100")
+    env.ok("SET", "j", "v")
+    env("GET", "k")
+    env("GET", "missing")
+    text = env("INFO")
+    assert isinstance(text, Verbatim) and "\n" not in text.replace("\r\n", "")
+    assert sections(text) == ["Server", "Clients", "Memory", "Persistence", "Stats",
+                              "Replication", "CPU", "Errorstats", "Cluster", "Keyspace"]
+    f = parse_info(text)
+    assert f["redis_version"] == "7.0.15" and f["redis_mode"] == "standalone"
+    assert f["resp_kvcache_version"] and f["arch_bits"] == "64"
+    assert int(f["process_id"]) > 0 and f["tcp_port"] == "6380"
+    assert f["connected_clients"] == "1" and f["role"] == "master"
+    assert f["maxmemory"] == str(1 << 30) and f["maxmemory_human"] == "1.00G"
+    assert f["maxmemory_policy"] == "allkeys-lru"
+    assert int(f["used_memory"]) > 0 and f["used_memory_human"]
+    assert float(f["mem_fragmentation_ratio"]) >= 0
+    assert f["keyspace_hits"] == "1" and f["keyspace_misses"] == "1"
+    assert f["evicted_keys"] == "0" and f["expired_keys"] == "0"
+    assert int(f["total_commands_processed"]) >= 4
+    assert f["loading"] == "0" and f["aof_enabled"] == "0" and f["cluster_enabled"] == "0"
+    assert f["rdb_changes_since_last_save"] == "2"
+    assert f["db0"] == "keys=2,expires=1,avg_ttl=0"
+    assert "instantaneous_ops_per_sec" in f and "rejected_connections" in f
+
+
+def test_info_selected_sections() -> None:
+    env = Env()
+    env("SET", "k", "v")
+    assert sections(env("INFO", "keyspace")) == ["Keyspace"]
+    assert sections(env("INFO", "keyspace", "SERVER")) == ["Server", "Keyspace"]
+    assert env("INFO", "nosuchsection") == ""
+    stats = parse_info(env("INFO", "commandstats"))
+    assert re.fullmatch(r"calls=1,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=0,"
+                        r"failed_calls=0", stats["cmdstat_set"])
+    everything = sections(env("INFO", "everything"))
+    assert {"Commandstats", "Slabs", "Modules"} <= set(everything)
+    assert "Modules" not in sections(env("INFO", "all"))
+    slabs = parse_info(env("INFO", "slabs"))
+    assert any(k.startswith("slab_") for k in slabs)
+
+
+def test_commandstats_count_failures_and_rejections() -> None:
+    env = Env()
+    env("SET", "k", "abc")
+    env("INCR", "k")
+    env("GET")
+    f = parse_info(env("INFO", "commandstats"))
+    assert "failed_calls=1" in f["cmdstat_incr"]
+    assert "rejected_calls=1" in f["cmdstat_get"]
+
+
+def test_human_bytes() -> None:
+    assert human_bytes(0) == "0B"
+    assert human_bytes(1023) == "1023B"
+    assert human_bytes(1024) == "1.00K"
+    assert human_bytes(1536 * 1024) == "1.50M"
+    assert human_bytes(4 << 30) == "4.00G"
+
+
+def test_config_get() -> None:
+    env = Env()
+    assert env("CONFIG", "GET", "save") == {"save": ""}
+    assert env("CONFIG", "GET", "appendonly") == {"appendonly": "no"}
+    assert env("CONFIG", "GET", "maxmemory") == {"maxmemory": "0"}
+    assert env("CONFIG", "GET", "MAXMEMORY") == {"MAXMEMORY": "0"}
+    assert env("CONFIG", "GET", "nosuch") == {}
+    got = env("CONFIG", "GET", "maxmemory*", "timeout")
+    assert set(got) == {"maxmemory", "maxmemory-policy", "maxmemory-samples",
+                        "maxmemory-eviction-tenacity", "maxmemory-clients", "timeout"}
+    assert env("CONFIG", "GET", "databases")["databases"] == "16"
+    assert len(env("CONFIG", "GET", "*")) > 30
+    assert env.err("CONFIG", "GET") == "ERR wrong number of arguments for 'config|get' command"
+
+
+def test_config_set_applies_to_the_server() -> None:
+    env = Env()
+    env.ok("CONFIG", "SET", "maxmemory", "100mb", "maxmemory-policy", "noeviction")
+    ks = env.server.keyspace
+    assert ks.maxmemory == 100 * 1024 * 1024 and ks.policy == "noeviction"
+    assert env("CONFIG", "GET", "maxmemory") == {"maxmemory": "104857600"}
+    env.ok("CONFIG", "SET", "maxmemory", "1GB")
+    assert ks.maxmemory == 1 << 30
+    env.ok("CONFIG", "SET", "timeout", "30", "maxclients", "50")
+    assert (env.server.timeout, env.server.maxclients) == (30, 50)
+    env.ok("CONFIG", "SET", "slowlog-log-slower-than", "0", "slowlog-max-len", "3")
+    assert env.server.slowlog_log_slower_than == 0 and env.server.slowlog.max_len == 3
+    env.ok("CONFIG", "SET", "hz", "1000")
+    assert env("CONFIG", "GET", "hz") == {"hz": "500"}
+    env.ok("CONFIG", "SET", "save", "", "appendonly", "no")
+    assert env("CONFIG", "GET", "save") == {"save": ""}
+    env.ok("CONFIG", "SET", "requirepass", "pw")
+    assert env.server.requirepass == "pw" and env.c.authenticated
+    assert not env.client().authenticated
+
+
+@pytest.mark.parametrize("args, err", [
+    (("foo", "bar"), "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"),
+    (("maxmemory", "abc"), "ERR CONFIG SET failed (possibly related to argument 'maxmemory') "
+                           "- argument must be a memory value"),
+    (("maxmemory", "10", "maxmemory", "20"),
+     "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - duplicate parameter"),
+    (("databases", "3"),
+     "ERR CONFIG SET failed (possibly related to argument 'databases') - can't set immutable "
+     "config"),
+    (("hz", "abc"), "ERR CONFIG SET failed (possibly related to argument 'hz') - argument "
+                    "couldn't be parsed into an integer"),
+    (("timeout", "-1"), "ERR CONFIG SET failed (possibly related to argument 'timeout') - "
+                        "argument must be between 0 and 2147483647 inclusive"),
+    (("proto-max-bulk-len", "10"),
+     "ERR CONFIG SET failed (possibly related to argument 'proto-max-bulk-len') - argument "
+     "must be between 1048576 and 9223372036854775807 inclusive"),
+    (("maxmemory",), "ERR wrong number of arguments for 'config|set' command"),
+    (("maxmemory", "1", "timeout"), "ERR wrong number of arguments for 'config|set' command"),
+])
+def test_config_set_errors(args: tuple, err: str) -> None:
+    assert Env().err("CONFIG", "SET", *args) == err
+
+
+def test_config_set_is_all_or_nothing() -> None:
+    env = Env()
+    assert env.err("CONFIG", "SET", "timeout", "5", "hz", "abc").startswith("ERR CONFIG SET")
+    assert env.server.timeout == 0
+
+
+def test_config_policy_error_lists_our_policies() -> None:
+    msg = Env().err("CONFIG", "SET", "maxmemory-policy", "foo")
+    assert msg.startswith("ERR CONFIG SET failed (possibly related to argument "
+                          "'maxmemory-policy') - argument(s) must be one of the following: ")
+    assert "allkeys-lru" in msg and "noeviction" in msg
+
+
+def test_config_resetstat_and_misc() -> None:
+    env = Env()
+    env("SET", "k", "v")
+    env("GET", "k")
+    env.ok("CONFIG", "RESETSTAT")
+    f = parse_info(env("INFO", "stats"))
+    assert f["keyspace_hits"] == "0" and f["total_commands_processed"] == "1"   # RESETSTAT
+    assert env.err("CONFIG", "REWRITE") == "ERR The server is running without a config file"
+    assert env.err("CONFIG", "foo") == "ERR unknown subcommand 'foo'. Try CONFIG HELP."
+
+
+def test_command_introspection() -> None:
+    env = Env()
+    n = env("COMMAND", "COUNT")
+    assert n == len(env("COMMAND")) == len(env("COMMAND", "LIST")) > 60
+    [get] = env("COMMAND", "INFO", "get")
+    assert get[:2] == ["get", 2] and get[2] == {Status(b"readonly"), Status(b"fast")}
+    assert get[3:6] == [1, 1, 1]
+    assert Status(b"@read") in get[6]
+    assert env("COMMAND", "INFO", "nosuch") == [None]
+    [mset] = env("COMMAND", "INFO", "MSET")
+    assert Status(b"denyoom") in mset[2] and Status(b"bigvalue") not in mset[2]
+    [hello] = env("COMMAND", "INFO", "hello")
+    assert Status(b"no_auth") in hello[2]
+    docs = env("COMMAND", "DOCS", "get", "nosuch")
+    assert docs == {"get": {"summary": "Get the value of a key", "since": "1.0.0",
+                            "group": "string"}}
+    assert "lpush" not in env("COMMAND", "LIST")
+    assert sorted(env("COMMAND", "LIST", "FILTERBY", "PATTERN", "get*")) == \
+        ["get", "getdel", "getex", "getrange", "getset"]
+    assert "set" in env("COMMAND", "LIST", "FILTERBY", "ACLCAT", "write")
+    assert env.err("COMMAND", "LIST", "FILTERBY", "foo", "x") == "ERR syntax error"
+    assert env("COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2") == [b"a", b"b"]
+    assert env("COMMAND", "GETKEYS", "RENAME", "a", "b") == [b"a", b"b"]
+    assert env.err("COMMAND", "GETKEYS", "foo", "a") == "ERR Invalid command specified"
+    assert env.err("COMMAND", "GETKEYS", "get", "a", "b") == \
+        "ERR Invalid number of arguments specified for command"
+    assert env.err("COMMAND", "GETKEYS", "ping", "x") == "ERR The command has no key arguments"
+    assert env.err("COMMAND", "GETKEYS", "get") == \
+        "ERR wrong number of arguments for 'command|getkeys' command"
+    assert env.err("COMMAND", "foo") == "ERR unknown subcommand 'foo'. Try COMMAND HELP."
+
+
+def test_time_and_lastsave() -> None:
+    env = Env()
+    sec, usec = env("TIME")
+    assert abs(int(sec) - time.time()) < 5 and 0 <= int(usec) < 1_000_000
+    assert env("LASTSAVE") == int(env.server.started)
+
+
+def test_persistence_commands_answer_a_clear_error() -> None:
+    env = Env()
+    for cmd in ("SAVE", "BGSAVE", "BGREWRITEAOF"):
+        assert env.err(cmd) == "ERR persistence is not supported by this server"
+
+
+def test_monitor_line_format() -> None:
+    env = Env()
+    c = env.c
+    c.addr = "127.0.0.1:5000"
+    line = format_monitor_line(c, [b"set", b"k", b"v"])
+    assert isinstance(line, Status)
+    assert re.fullmatch(rb'\d{10}\.\d{6} \[0 127\.0\.0\.1:5000\] "set" "k" "v"', line)
+    assert format_monitor_line(c, [b"AUTH", b"user", b"pw"]).endswith(
+        b'"AUTH" "(redacted)" "(redacted)"')
+    assert format_monitor_line(c, [b"hello", b"3", b"AUTH", b"u", b"p"]).endswith(
+        b'"hello" "3" "AUTH" "(redacted)" "(redacted)"')
+    assert repr_arg(b'a"b\\c\n\r\t\x07\x08\x00\xff') == \
+        b'"a\\"b\\\\c\\n\\r\\t\\a\\b\\x00\\xff"'
+
+
+def test_monitor_receives_other_clients_commands() -> None:
+    env = Env()
+    watcher = env.client()
+    assert env("MONITOR", client=watcher) == OK
+    assert watcher.monitor and watcher in env.server.monitors
+    env.c.db = 0
+    env("SET", "k", "v")
+    env("GET", "k")
+    lines = watcher.conn.delivered
+    assert len(lines) == 2 and lines[0].endswith(b'"SET" "k" "v"')
+
+
+def test_object_subcommands() -> None:
+    env = Env()
+    env.ok("SET", "i", "123")
+    env.ok("SET", "s", "short")
+    env.ok("SET", "r", "x" * 45)
+    assert env("OBJECT", "ENCODING", "i") == b"int"
+    assert env("OBJECT", "ENCODING", "s") == b"embstr"
+    assert env("OBJECT", "ENCODING", "r") == b"raw"
+    assert env("OBJECT", "ENCODING", "nokey") is None
+    assert env("OBJECT", "REFCOUNT", "s") == 1
+    assert env("OBJECT", "IDLETIME", "s") == 0
+    assert env("OBJECT", "FREQ", "nokey") is None
+    assert env.err("OBJECT", "FREQ", "s").startswith(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked.")
+    env.ok("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+    assert isinstance(env("OBJECT", "FREQ", "s"), int)
+    assert env.err("OBJECT", "IDLETIME", "s").startswith(
+        "ERR An LFU maxmemory policy is selected, idle time not tracked.")
+    assert env.err("OBJECT", "foo", "k") == "ERR unknown subcommand 'foo'. Try OBJECT HELP."
+    assert env.err("OBJECT", "encoding") == \
+        "ERR wrong number of arguments for 'object|encoding' command"
+
+
+def test_memory_subcommands() -> None:
+    env = Env()
+    env.ok("SET", "k", "v" * 1000)
+    assert env("MEMORY", "USAGE", "k") >= 1000
+    assert env("MEMORY", "USAGE", "k", "SAMPLES", "5") >= 1000
+    assert env("MEMORY", "USAGE", "nokey") is None
+    assert env.err("MEMORY", "USAGE", "k", "SAMPLES") == "ERR syntax error"
+    assert env.err("MEMORY", "USAGE", "k", "SAMPLES", "-1") == "ERR syntax error"
+    stats = env("MEMORY", "STATS")
+    assert stats["keys.count"] == 1 and "db.0" in stats and "dataset.bytes" in stats
+    assert isinstance(env("MEMORY", "DOCTOR"), Verbatim)
+    assert env.err("MEMORY", "foo") == "ERR unknown subcommand 'foo'. Try MEMORY HELP."
+
+
+def test_slowlog() -> None:
+    env = Env()
+    env.ok("CONFIG", "SET", "slowlog-log-slower-than", "0")
+    env("SET", "k", "v")
+    assert env("SLOWLOG", "LEN") >= 2
+    [latest, entry] = env("SLOWLOG", "GET", "2")
+    assert latest[3] == [b"SLOWLOG", b"LEN"] and latest[0] == entry[0] + 1
+    assert entry[3] == [b"SET", b"k", b"v"] and entry[4] == env.c.addr
+    assert len(env("SLOWLOG", "GET", "-1")) == env("SLOWLOG", "LEN") - 1
+    assert env.err("SLOWLOG", "GET", "-2") == "ERR count should be greater than or equal to -1"
+    assert env.err("SLOWLOG", "GET", "abc") == "ERR count should be greater than or equal to -1"
+    env.ok("SLOWLOG", "RESET")
+    assert env("SLOWLOG", "LEN") == 1               # the RESET itself is logged after it ran
+    assert env.err("SLOWLOG", "foo") == "ERR unknown subcommand 'foo'. Try SLOWLOG HELP."
+
+
+def test_shutdown() -> None:
+    env = Env()
+    calls = []
+    env.server.shutdown_requested = lambda: calls.append(1)
+    assert env.err("SHUTDOWN", "foo") == "ERR syntax error"
+    assert env.err("SHUTDOWN", "NOSAVE", "SAVE") == "ERR syntax error"
+    assert env.err("SHUTDOWN", "ABORT", "NOSAVE") == "ERR syntax error"
+    assert env.err("SHUTDOWN", "ABORT") == "ERR No shutdown in progress."
+    assert calls == []
+    env("SHUTDOWN", "NOSAVE")
+    assert calls == [1] and env.c.conn.killed
+
+
+def test_debug_subset() -> None:
+    env = Env()
+    env.ok("DEBUG", "SLEEP", "0")
+    env.ok("DEBUG", "JMAP")
+    assert env.err("DEBUG", "foo") == \
+        "ERR unknown subcommand or wrong number of arguments for 'foo'. Try DEBUG HELP."

@@ -1,0 +1,131 @@
+"""MULTI / EXEC / DISCARD / WATCH / UNWATCH through dispatch, including WATCH across clients."""
+
+from __future__ import annotations
+
+from resp_server.resp.replies import NULL_ARRAY, OK, PONG, QUEUED, RespError
+from tests.unit.test_commands_support import Env
+
+
+def test_exec_runs_queue_in_order() -> None:
+    env = Env()
+    env.ok("MULTI")
+    assert env("SET", "q", "1") == QUEUED
+    assert env("INCR", "q") == QUEUED
+    assert env("GET", "q") == QUEUED
+    assert env("PING") == QUEUED
+    assert env("EXEC") == [OK, 2, b"2", PONG]
+    assert env.c.multi is None
+
+
+def test_exec_item_replies_survive_later_overwrites() -> None:
+    env = Env()
+    env.ok("SET", "k", "old")
+    env.ok("MULTI")
+    env("GET", "k")
+    env("SET", "k", "new")
+    env("GET", "k")
+    assert env("EXEC") == [b"old", OK, b"new"]
+
+
+def test_runtime_errors_do_not_abort() -> None:
+    env = Env()
+    env.ok("MULTI")
+    env("SET", "q", "abc")
+    env("INCR", "q")
+    env("GET", "q")
+    out = env("EXEC")
+    assert out[0] == OK and out[2] == b"abc"
+    assert isinstance(out[1], RespError)
+    assert out[1].msg == "ERR value is not an integer or out of range"
+
+
+def test_queueing_errors_abort_with_execabort() -> None:
+    env = Env()
+    env.ok("MULTI")
+    env("SET", "q", "1")
+    assert env.err("LPUSH", "x", "y").startswith("ERR unknown command 'LPUSH'")
+    assert env.err("GET") == "ERR wrong number of arguments for 'get' command"
+    assert env.err("EXEC") == "EXECABORT Transaction discarded because of previous errors."
+    assert env("GET", "q") is None
+    assert env.c.multi is None
+
+
+def test_multi_errors() -> None:
+    env = Env()
+    assert env.err("EXEC") == "ERR EXEC without MULTI"
+    assert env.err("DISCARD") == "ERR DISCARD without MULTI"
+    assert env.err("MULTI", "x") == "ERR wrong number of arguments for 'multi' command"
+    env.ok("MULTI")
+    assert env.err("MULTI") == "ERR MULTI calls can not be nested"
+    assert env.err("WATCH", "k") == "ERR WATCH inside MULTI is not allowed"
+    assert env("SET", "q", "2") == QUEUED
+    assert env("EXEC") == [OK]                  # neither error flagged the transaction
+
+
+def test_discard_drops_the_queue() -> None:
+    env = Env()
+    env.ok("MULTI")
+    env("SET", "q", "2")
+    env.ok("DISCARD")
+    assert env("GET", "q") is None
+    assert env.err("EXEC") == "ERR EXEC without MULTI"
+
+
+def test_watch_aborts_when_another_client_writes() -> None:
+    env = Env()
+    other = env.client()
+    env.ok("WATCH", "k")
+    assert env("SET", "k", "theirs", client=other) == OK
+    env.ok("MULTI")
+    env("SET", "k", "mine")
+    assert env("EXEC") is NULL_ARRAY
+    assert env("GET", "k") == b"theirs"
+    env.ok("WATCH", "k")                        # the abort forgot old watches
+    env.ok("MULTI")
+    env("SET", "k", "mine")
+    assert env("EXEC") == [OK]
+
+
+def test_watch_sees_deletes_expires_and_flushes() -> None:
+    env = Env()
+    other = env.client()
+    for change in (("DEL", "k"), ("EXPIRE", "k", "100"), ("FLUSHALL",), ("FLUSHDB",),
+                   ("SWAPDB", "0", "1")):
+        env.ok("SET", "k", "v")
+        env.ok("WATCH", "k")
+        env(*change, client=other)
+        env.ok("MULTI")
+        env("GET", "k")
+        assert env("EXEC") is NULL_ARRAY, change
+
+
+def test_watch_other_db_or_key_does_not_abort() -> None:
+    env = Env()
+    other = env.client()
+    env.ok("WATCH", "k")
+    env("SELECT", "1", client=other)
+    env("SET", "k", "x", client=other)
+    env("SET", "j", "x")
+    env.ok("MULTI")
+    env("GET", "k")
+    assert env("EXEC") == [None]
+
+
+def test_unwatch_and_own_writes() -> None:
+    env = Env()
+    other = env.client()
+    env.ok("WATCH", "k")
+    env.ok("UNWATCH")
+    env("SET", "k", "x", client=other)
+    env.ok("MULTI")
+    env("SET", "k", "mine")
+    assert env("EXEC") == [OK]
+    assert env.server.watchers == {}
+
+
+def test_discard_and_exec_forget_watches() -> None:
+    env = Env()
+    env.ok("WATCH", "a", "b")
+    env.ok("MULTI")
+    env.ok("DISCARD")
+    assert env.c.watched == set() and env.server.watchers == {}

@@ -1,0 +1,140 @@
+"""Differential suite: every corpus case replayed on real Redis 7 and on our server, replies equal.
+
+Each case runs in four modes (literal RESP2 bytes, literal RESP3 bytes after HELLO 3, redis-py
+RESP2, redis-py RESP3) on freshly FLUSHALLed servers. Cases still failing are listed in
+KNOWN_MISMATCHES (xfail, not strict) and described in tests/compat/MISMATCHES.md; a fixed case
+XPASSes and should then be removed from the list. INFO and CLIENT LIST are compared by field names.
+"""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from tests.compat.conftest import Pair
+from tests.compat.corpus import load
+from tests.compat.runner import run_case, unknown_command_reply
+from tests.compat.wire import RawConn
+
+CASES = load()
+
+KNOWN_MISMATCHES: dict[str, str] = {
+    # "case-id" (all modes) or "case-id@mode": see MISMATCHES.md
+}
+
+
+def _params() -> list:
+    out = []
+    for case in CASES:
+        for mode in case.modes:
+            marks = []
+            if case.id in KNOWN_MISMATCHES or f"{case.id}@{mode}" in KNOWN_MISMATCHES:
+                marks.append(pytest.mark.xfail(strict=False, reason="see MISMATCHES.md"))
+            out.append(pytest.param(case, mode, id=f"{case.id}@{mode}", marks=marks))
+    return out
+
+
+@pytest.mark.parametrize(("case", "mode"), _params())
+def test_corpus(pair: Pair, case, mode: str) -> None:
+    mism = run_case(case, mode, pair.redis.port, pair.ours.port, pair.ours_is_redis)
+    if mism:
+        detail = "\n".join(m.markdown() for m in mism[:5])
+        pytest.fail(f"{len(mism)} reply(s) differ from Redis:\n{detail}", pytrace=False)
+
+
+def test_corpus_size() -> None:
+    assert len(CASES) >= 150
+    assert sum(c.commands() for c in CASES) >= 1000
+    topics = {c.id.split("/")[0] for c in CASES}
+    assert {"strings", "numbers", "keys", "expire", "keyspace", "transactions", "connection",
+            "errors", "unsupported", "server"} <= topics
+
+
+@pytest.mark.parametrize("args", [
+    [b"FOO"], [b"foo", b"bar"], [b"XYZ", b"a" * 200], [b"XYZ", b"a" * 100, b"b" * 40, b"c"],
+    [b"XYZ", b"a" * 127, b"b"], [b"XYZ", b"a" * 126, b"b", b"c"], [b"A" * 200, b"x"],
+    [b"XYZ", b"x\r\ny"], [b""],
+], ids=lambda a: repr(a)[:30])
+def test_unknown_command_formula_matches_redis(compat_redis, args: list[bytes]) -> None:
+    """The expected text used for `!unknown` steps is what Redis says for a truly unknown name."""
+    c = RawConn(compat_redis.port)
+    try:
+        assert c.call(args) == unknown_command_reply(args)
+    finally:
+        c.close()
+
+
+INFO_FIELDS = {
+    "server": ["redis_version", "redis_mode", "process_id", "arch_bits", "tcp_port", "uptime_in_seconds"],
+    "clients": ["connected_clients"],
+    "memory": ["used_memory", "used_memory_human", "maxmemory", "maxmemory_human", "maxmemory_policy"],
+    "stats": ["total_commands_processed", "instantaneous_ops_per_sec", "keyspace_hits",
+              "keyspace_misses", "evicted_keys", "expired_keys", "total_connections_received"],
+    "cluster": ["cluster_enabled"],
+}
+
+
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_info_fields(pair: Pair, protocol: int) -> None:
+    """INFO values differ; the fields tools parse are present on both, with the same fixed values."""
+    clients = [redis.Redis(port=p.port, protocol=protocol) for p in (pair.redis, pair.ours)]
+    try:
+        for c in clients:
+            c.flushall()
+            c.set("infokey", "v", ex=100)
+        r_all, o_all = (c.info("everything") for c in clients)
+        missing = sorted(f for fields in INFO_FIELDS.values() for f in fields if f not in o_all)
+        assert not missing, f"INFO lacks {missing}"
+        for f in ("redis_version", "redis_mode", "arch_bits", "maxmemory", "maxmemory_policy",
+                  "cluster_enabled"):
+            assert o_all[f] == r_all[f], (f, r_all[f], o_all[f])
+        assert (o_all["db0"]["keys"], o_all["db0"]["expires"]) == (1, 1), o_all["db0"]
+        for section, fields in INFO_FIELDS.items():
+            o_sec = clients[1].info(section)
+            assert all(f in o_sec for f in fields), (section, fields, sorted(o_sec))
+        assert "db0" in clients[1].info("keyspace")
+    finally:
+        for c in clients:
+            c.close()
+
+
+def test_info_section_headers(pair: Pair) -> None:
+    """`INFO` (default) is CRLF-separated `# Section` blocks of `name:value` lines."""
+    for sp in (pair.redis, pair.ours):
+        c = RawConn(sp.port)
+        try:
+            raw = c.call([b"INFO"])
+        finally:
+            c.close()
+        assert raw.startswith(b"$")
+        body = raw.split(b"\r\n", 1)[1][:-2].decode()
+        lines = [ln for ln in body.split("\r\n") if ln]
+        assert lines[0] == "# Server", (sp.port, lines[:2])
+        for ln in lines:
+            assert ln.startswith("# ") or ":" in ln, (sp.port, ln)
+        headers = {ln[2:] for ln in lines if ln.startswith("# ")}
+        assert {"Server", "Clients", "Memory", "Stats", "Keyspace"} <= headers, headers
+
+
+def test_client_list_fields(pair: Pair) -> None:
+    """CLIENT LIST / CLIENT INFO lines carry Redis's field names, in Redis's order."""
+    def fields(port: int, sub: bytes) -> list[list[str]]:
+        c = RawConn(port)
+        try:
+            c.call([b"CLIENT", b"SETNAME", b"lister"])
+            raw = c.call([b"CLIENT", sub])
+        finally:
+            c.close()
+        text = raw.split(b"\r\n", 1)[1][:-2].decode()
+        return [[kv.split("=", 1)[0] for kv in ln.split(" ")] for ln in text.splitlines() if ln]
+
+    for sub in (b"LIST", b"INFO"):
+        r, o = fields(pair.redis.port, sub), fields(pair.ours.port, sub)
+        assert o and all(line == r[0] for line in o), (sub, r[0], o)
+    c = RawConn(pair.ours.port)
+    try:
+        c.call([b"CLIENT", b"SETNAME", b"lister"])
+        line = c.call([b"CLIENT", b"INFO"]).decode()
+        assert " name=lister " in line and " db=0 " in line and "cmd=client|info" in line, line
+    finally:
+        c.close()

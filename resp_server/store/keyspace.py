@@ -41,7 +41,8 @@ from resp_server.store.slabs import SlabAllocator, class_sizes
 
 __all__ = ["Keyspace", "KeyspaceStats", "OOMError", "KEY_OVERHEAD", "time_ms"]
 
-KEY_OVERHEAD = 160          # bytes of Python objects per key beyond the key bytes (measured)
+KEY_OVERHEAD = 400          # bytes of Python objects per key beyond the key bytes (measured: ~580
+                            # with dict slack, so RSS exceeds the accounted bytes by < 200 B/key)
 TICK_MASK = (1 << STAMP_TICK_BITS) - 1
 EXPIRE_SAMPLE = 20          # keys sampled per active-expiry round (Redis: 20)
 EXPIRE_REPEAT_PCT = 25      # repeat a db's round while more than this % of the sample expired
@@ -103,6 +104,7 @@ class Keyspace:
         self._zombies: set[Item] = set()              # unlinked while pinned: freed at last unpin
         self._reservations: set[Reservation] = set()  # live, not yet stored or released
         self._tick = 0
+        self._over_cap = False                        # cap lowered below pinned memory: shrink later
         self._expire_db = 0                           # next db for the active expiry cycle
         self.used_memory_peak = 0
         self.stats = KeyspaceStats()
@@ -249,9 +251,9 @@ class Keyspace:
     def _overwrite(self, d: Db, item: Item, value: Any, n: int, expire_at: int | None,
                    keep_ttl: bool) -> Item:
         """Write a same-layout value into an unpinned item's own chunks."""
-        _write(item, value)
         self._slabs.classes[item.cls].payload += n - item.length
         item.length = n
+        _write(item, value)
         if not keep_ttl and expire_at != item.expire_at:
             self._retime(d, item, expire_at)
         item.stamp = self._new_stamp()
@@ -419,6 +421,8 @@ class Keyspace:
             self._zombies.remove(item)
             self._free_item(item)
             self.stats.deferred_frees += 1
+        if self._over_cap and not item.refcount:
+            self._shrink_to_cap()
 
     # --- key iteration ----------------------------------------------------------------------
     def dbsize(self, db: int) -> int:
@@ -613,16 +617,18 @@ class Keyspace:
         """Release memory until the cap holds (or only pinned memory is left)."""
         s = self._slabs
         cap = self._maxmemory
+        self._over_cap = False
         while cap and self._held() > cap:
-            if s.drop_pool_page():
+            if s.drop_pool_page() or self._release_empty_pages():
                 continue
-            if self._release_empty_pages():
+            now = self._new_stamp()
+            if any(self._take_page(src, None) for src in reclaim_order(self._class_stats(), now)):
                 continue
-            if not any(self._take_page(src, None) for src in reclaim_order(self._class_stats(), self._new_stamp())):
-                victim = self._oldest_victim()
-                if victim is None:
-                    return
-                self._evict(victim, victim.cls)
+            victim = self._oldest_victim()
+            if victim is None:
+                self._over_cap = True     # only pinned memory left: retried at unpin
+                return
+            self._evict(victim, victim.cls)
 
     def _release_empty_pages(self) -> int:
         """Return every page with no chunk in use to the pool (after flushes)."""
@@ -793,7 +799,7 @@ class Keyspace:
             assert c.payload == payload[c.cid], f"class {c.cid}: payload {c.payload} != {payload[c.cid]}"
         keys = sum(_overhead(i.key) for i in [*linked, *self._zombies])
         assert keys == self.key_bytes, f"key overhead {self.key_bytes} != recomputed {keys}"
-        if self._maxmemory and not self._zombies and not any(i.refcount for i in linked):
+        if self._maxmemory and not self._zombies and not self._over_cap:
             assert self._held() <= self._maxmemory, f"held {self._held()} > maxmemory {self._maxmemory}"
 
     def _wrap_checked(self) -> None:

@@ -9,11 +9,13 @@ When class `dst` has no free chunk and no new page fits under maxmemory, the all
   tier 0  a class holding a page with no chunk in use (a move costs no eviction);
   tier 1  a class with at least one page's worth of free chunks (its emptiest page costs few
           evictions);
-  tier 2  a class whose least recently used evictable item is older than dst's by AGE_RATIO
-          (ages measured from `now` in access stamps) - or any class with an evictable item when
-          dst has none. This approximates one global LRU across classes at page granularity;
-          the ratio is hysteresis so two classes of similar age do not trade pages back and
-          forth (each move of a small-chunk page evicts many items).
+  tier 2  a class whose least recently used evictable item is older than dst's - or any class
+          with an evictable item when dst has none. For one-chunk-per-page classes (multi-MiB
+          values) "older" is exact: the move evicts just that item, so across such classes
+          eviction follows one global LRU. For many-chunk pages the donor must be older by
+          AGE_RATIO (ages measured from `now` in access stamps): the ratio is hysteresis, since
+          such a move evicts a whole page of items and two classes of similar age must not trade
+          pages back and forth.
 An empty list means: evict within dst itself (exact LRU order within the class).
 """
 
@@ -58,7 +60,11 @@ def _tier(s: ClassStats, taker_oldest: int | None, now: int, ratio: float) -> in
         return 1
     if s.oldest is None:
         return None
-    if taker_oldest is None or (now - s.oldest) > ratio * (now - taker_oldest):
+    if taker_oldest is None:
+        return 2
+    if s.per_page == 1 and s.oldest < taker_oldest:
+        return 2
+    if (now - s.oldest) > ratio * (now - taker_oldest):
         return 2
     return None
 

@@ -37,7 +37,7 @@ from resp_server.store.automove import ClassStats, page_sources, reclaim_order
 from resp_server.store.db import Db
 from resp_server.store.items import STAMP_TICK_BITS, Chunked, Item, OOMError, Reservation
 from resp_server.store.policy import Policy, make_policy
-from resp_server.store.slabs import SlabAllocator, class_sizes
+from resp_server.store.slabs import HANDLE_SHIFT, SlabAllocator, class_sizes
 
 __all__ = ["Keyspace", "KeyspaceStats", "OOMError", "KEY_OVERHEAD", "time_ms"]
 
@@ -572,8 +572,15 @@ class Keyspace:
         return True
 
     def _pick_page(self, src: int) -> int | None:
-        """The least used page of class src whose items may all be evicted now (no pins)."""
+        """A page of class src whose items may all be evicted now (no pins): the page of the
+        class's LRU victim, else the least used page."""
         s = self._slabs
+        victim = self._policies[src].victim()
+        if victim is not None:
+            h = victim.chunks[-1] if victim.cls == src else victim.chunks[0]
+            pid = h >> HANDLE_SHIFT
+            if all(self._evictable(o) for o in s.page_owners(pid)):
+                return pid
         for pid in sorted(s.classes[src].pages, key=s.page_used.__getitem__):
             if all(self._evictable(o) for o in s.page_owners(pid)):
                 return pid
@@ -772,7 +779,7 @@ class Keyspace:
                 owner = s.owner(h)
                 assert owner is obj, f"chunk {h:#x} of {obj!r} is owned by {owner!r}"
                 cid = obj.cls if i == len(obj.chunks) - 1 else s.largest
-                assert s.page_class[h >> 32] == cid, f"chunk {h:#x} of {obj!r} not on a class {cid} page"
+                assert s.page_class[h >> HANDLE_SHIFT] == cid, f"chunk {h:#x} of {obj!r} not on a class {cid} page"
             owned += len(obj.chunks)
         used = sum(c.chunks_used for c in s.classes)
         assert owned == used, f"{used} chunks in use but items/zombies/reservations hold {owned}"

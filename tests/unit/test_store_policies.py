@@ -1,0 +1,197 @@
+"""Eviction policies and automove: LRU and S3-FIFO units, scan resistance, size-mix change."""
+
+from __future__ import annotations
+
+import pytest
+from test_store_helpers import PAGE, cap_for, make_ks, pattern, present
+
+from resp_server.config import MIB, StoreConfig
+from resp_server.store.automove import ClassStats, page_sources, reclaim_order
+from resp_server.store.items import Item
+from resp_server.store.keyspace import Keyspace
+from resp_server.store.lru import LRUPolicy
+from resp_server.store.policy import make_policy
+from resp_server.store.s3fifo import S3FIFOPolicy
+from resp_server.store.slabs import SlabAllocator
+
+
+def items(n: int) -> list[Item]:
+    s = SlabAllocator(PAGE, [64, PAGE])
+    out = []
+    for i in range(n):
+        it = Item(s, b"k%d" % i, 1, (i,), 0)
+        it.stamp = i
+        out.append(it)
+    return out
+
+
+# --- LRU ----------------------------------------------------------------------------------
+def test_lru_victim_order_touch_and_pins() -> None:
+    pol = LRUPolicy()
+    its = items(5)
+    for it in its:
+        pol.insert(it)
+    pol.touch(its[0])
+    assert pol.victim() is its[1]
+    its[1].refcount = 1
+    assert pol.victim() is its[2] and pol.oldest() == 2
+    pol.remove(its[2])
+    assert pol.victim() is its[3]
+    assert list(pol) == [its[1], its[3], its[4], its[0]]
+    pol.check_invariants()
+
+
+def test_volatile_and_noeviction_victims() -> None:
+    its = items(3)
+    vol = make_policy("volatile-lru")
+    noev = make_policy("noeviction")
+    for it in its:
+        vol.insert(it)
+        noev.insert(it)
+    assert vol.victim() is None
+    its[2].expire_at = 5
+    assert vol.victim() is its[2] and noev.victim() is None and not noev.can_evict(its[0])
+
+
+# --- S3-FIFO ------------------------------------------------------------------------------
+def test_s3fifo_one_offs_leave_through_small_and_ghost_readmits_to_main() -> None:
+    pol = S3FIFOPolicy()
+    its = items(20)
+    for it in its:
+        pol.insert(it)
+    assert len(pol.small) == 20 and not pol.main
+    pol.touch(its[0])
+    v = pol.victim()                    # its[0] was reused: promoted; its[1] goes
+    assert v is its[1] and its[0] in pol.main
+    pol.remove(v, evicted=True)
+    assert hash(its[1].key) in pol.ghost
+    back = Item(its[1]._slabs, its[1].key, 1, (99,), 0)
+    pol.insert(back)                    # a ghost hit goes straight to main
+    assert back in pol.main and hash(back.key) not in pol.ghost
+    pol.check_invariants()
+
+
+def test_s3fifo_main_is_clock_and_skips_pins() -> None:
+    pol = S3FIFOPolicy()
+    its = items(3)
+    for it in its:
+        pol.insert(it)
+        pol.touch(it)
+        pol.touch(it)
+    for _ in range(3):                  # promote all three
+        assert pol.victim() is not None or True
+    assert len(pol.main) == 3
+    its[0].refcount = 1
+    v = pol.victim()                    # CLOCK pass decrements, pinned its[0] skipped
+    assert v in (its[1], its[2])
+    for it in its:
+        it.refcount = 1
+    assert pol.victim() is None
+
+
+def test_allkeys_lfu_maps_to_s3fifo() -> None:
+    assert isinstance(make_policy("allkeys-lfu"), S3FIFOPolicy)
+
+
+def run_scan_workload(policy: str) -> float:
+    """Hot set of 20 keys re-read between bursts of one-off keys; returns the hot hit ratio."""
+    ks = Keyspace(StoreConfig(maxmemory=cap_for(25, 100, keylen=6), policy=policy,
+                              slab_page_size=PAGE, slab_sizes=(PAGE // 4,)))
+    hot = [b"h%05d" % i for i in range(20)]
+    for i, k in enumerate(hot):
+        ks.store(0, k, pattern(i, PAGE // 4))
+        ks.lookup(0, k)
+    hits = total = 0
+    for burst in range(30):
+        for j in range(150):            # one-off scan keys, never read again
+            ks.store(0, b"o%05d" % (burst * 150 + j), pattern(j, PAGE // 4))
+        for i, k in enumerate(hot):
+            total += 1
+            if ks.lookup(0, k) is not None:
+                hits += 1
+            else:
+                ks.store(0, k, pattern(i, PAGE // 4))
+    ks.check_invariants()
+    return hits / total
+
+
+def test_s3fifo_hot_set_survives_scans_that_flush_lru() -> None:
+    lru = run_scan_workload("allkeys-lru")
+    s3 = run_scan_workload("allkeys-s3fifo")
+    assert lru < 0.1, lru               # 150 one-offs through a 100-chunk cache flush LRU ...
+    assert s3 > 0.9, s3                 # ... but not the reused keys under S3-FIFO
+
+
+# --- automove policy (pure) ---------------------------------------------------------------
+def cs(cid: int, pages: int = 1, per_page: int = 4, free: int = 0, empty: int = 0,
+       oldest: int | None = None) -> ClassStats:
+    return ClassStats(cid, pages, per_page, free, empty, oldest)
+
+
+def test_page_sources_tiers() -> None:
+    stats = [cs(0, oldest=10), cs(1, free=4, oldest=50), cs(2, empty=1, free=4, oldest=90),
+             cs(3, oldest=95), cs(4, pages=0)]
+    assert page_sources(stats, dst=3, now=100) == [2, 1, 0]
+    assert page_sources(stats, dst=0, now=100) == [2, 1]     # nobody older than dst by 2x
+    taker_without_items = [cs(0, oldest=80), cs(1, oldest=None), cs(5, pages=0)]
+    assert page_sources(taker_without_items, dst=5, now=100) == [0]
+    assert reclaim_order([cs(0, oldest=5), cs(1, oldest=1)], now=10) == [1, 0]
+
+
+# --- size-mix change (automove mechanism in the allocation path) -------------------------
+def test_size_mix_change_moves_pages_between_classes() -> None:
+    """16 MiB cap: fill with 3 MiB values, switch to 1 MiB values, then back."""
+    ks = make_ks(maxmemory=16 * MIB, page=MIB, sizes=(MIB, 3 * MIB))
+    big = [b"big%02d" % i for i in range(8)]
+    for i, k in enumerate(big):
+        ks.store(0, k, pattern(i, 3 * MIB - 100))
+    (cls3,) = ks.info_slabs()
+    assert cls3["chunk_size"] == 3 * MIB and cls3["pages"] == 5
+    small = [b"small%02d" % i for i in range(20)]
+    for i, k in enumerate(small):
+        ks.store(0, k, pattern(100 + i, MIB - 100))
+    by_size = {s["chunk_size"]: s for s in ks.info_slabs()}
+    assert by_size[MIB]["pages"] == 5 and by_size[3 * MIB]["pages"] == 0
+    assert present(ks, small) == small[-15:]          # 5 pages x 3 chunks of the new size
+    assert by_size[3 * MIB]["evictions"] == 8 and by_size[MIB]["evictions"] == 5
+    assert ks.stats.slab_reassigns == 5
+    for i, k in enumerate(small[-15:]):
+        assert ks.peek(0, k).to_bytes() == pattern(105 + i, MIB - 100)  # type: ignore[union-attr]
+    for i, k in enumerate(big[:3]):                   # and back again
+        ks.store(0, k, pattern(i, 3 * MIB - 100))
+    by_size = {s["chunk_size"]: s for s in ks.info_slabs()}
+    assert by_size[3 * MIB]["pages"] == 3 and by_size[MIB]["pages"] == 2
+    assert present(ks, big) == big[:3] and ks.used_memory <= ks.maxmemory
+
+
+def test_size_mix_change_default_classes_chain_to_small() -> None:
+    """Default factor classes: 3 MiB chains fill the cap, then 100 KiB values take over."""
+    ks = make_ks(maxmemory=16 * MIB, page=MIB)
+    for i in range(6):
+        ks.store(0, b"chain%d" % i, pattern(i, 3 * MIB))
+    small = [b"s%03d" % i for i in range(150)]
+    for i, k in enumerate(small):
+        ks.store(0, k, pattern(i, 100 * 1024))
+    slabs = ks.info_slabs()
+    largest = max(slabs, key=lambda s: s["chunk_size"])
+    assert largest["chunk_size"] == MIB and largest["evictions"] >= 5
+    mid = [s for s in slabs if s["chunk_size"] < MIB and s["pages"]]
+    assert sum(s["pages"] for s in mid) >= 14
+    assert len(present(ks, small)) >= 100
+    assert ks.used_memory <= ks.maxmemory
+
+
+@pytest.mark.parametrize("policy", ["allkeys-lru", "allkeys-s3fifo"])
+def test_size_mix_change_skips_pinned_pages(policy: str) -> None:
+    ks = make_ks(maxmemory=cap_for(4, 16, page=3 * PAGE), page=PAGE, sizes=(PAGE, 3 * PAGE),
+                 policy=policy)
+    pinned = ks.store(0, b"p", pattern(1, 3 * PAGE - 10))
+    ks.pin(pinned)
+    for i in range(3):
+        ks.store(0, b"b%d" % i, pattern(i, 3 * PAGE - 10))
+    for i in range(12):
+        ks.store(0, b"s%d" % i, pattern(i, PAGE - 10))
+    assert ks.peek(0, b"p") is pinned and pinned.to_bytes() == pattern(1, 3 * PAGE - 10)
+    by_size = {s["chunk_size"]: s for s in ks.info_slabs()}
+    assert by_size[3 * PAGE]["pages"] == 1 and by_size[PAGE]["pages"] == 3
+    ks.unpin(pinned)

@@ -176,4 +176,12 @@ def test_lmcache_stock_redis_connector(target, loop):
     run(loop, conn.put(key, obj))
     assert run(loop, conn.exists(key))
     assert same(run(loop, conn.get(key)), obj)
-    run(loop, conn.close())
+    assert target_keys(target, key) == {key.to_string() + "kv_bytes", key.to_string() + "metadata"}
+    # Not conn.close(): in LMCache 0.5.6 RedisConnector.close() awaits a *blocking*
+    # pq_executor.shutdown() that waits on its own event loop, which deadlocks that loop.
+    run(loop, conn._connector.connection.aclose())
+
+
+def target_keys(target, key) -> set[str]:
+    r = redis.Redis.from_url(target.url, protocol=2, decode_responses=True)
+    return set(r.keys(key.to_string() + "*"))

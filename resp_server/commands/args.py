@@ -41,11 +41,16 @@ def get_ll(arg: bytes, err: str = ERR_NOT_INT) -> int:
     return v
 
 
-def get_int(arg: bytes, err: str = ERR_NOT_INT) -> int:
-    """getIntFromObjectOrReply: a 32-bit signed integer."""
+ERR_INT_RANGE = "ERR value is out of range, value must between -2147483648 and 2147483647"
+
+
+def get_int(arg: bytes, err: str | None = None) -> int:
+    """getIntFromObjectOrReply: a 32-bit signed integer (Redis's two errors, or `err` for both)."""
     v = parse_ll(arg)
-    if v is None or not INT_MIN <= v <= INT_MAX:
-        raise RespError(err)
+    if v is None:
+        raise RespError(err or ERR_NOT_INT)
+    if not INT_MIN <= v <= INT_MAX:
+        raise RespError(err or ERR_INT_RANGE)
     return v
 
 
@@ -66,9 +71,12 @@ def text(arg: bytes) -> str:
     return bytes(arg).decode("utf-8", "replace")
 
 
-def db_index(c: ClientState, arg: bytes, err: str = ERR_NOT_INT) -> int:
-    """A database number that exists, or the Redis errors for a bad one."""
-    db = get_int(arg, err)
+def db_index(c: ClientState, arg: bytes, err: str | None = None, wide: bool = False) -> int:
+    """A database number that exists, or the Redis errors for a bad one.
+
+    Most commands read it as an int (getIntFromObjectOrReply); COPY reads a long (`wide`).
+    """
+    db = get_ll(arg) if wide else get_int(arg, err)
     if not 0 <= db < c.server.config.store.databases:
         raise RespError(ERR_DB_INDEX)
     return db
@@ -98,6 +106,7 @@ class SubTable:
         if (arity >= 0 and n != arity) or (arity < 0 and n < -arity):
             raise RespError(f"ERR wrong number of arguments for "
                             f"'{self.parent}|{sub.decode()}' command")
+        c.last_cmd = b"%s|%s" % (self.parent.encode(), sub)   # CLIENT LIST's cmd= while running
         return handler(c, argv)
 
 

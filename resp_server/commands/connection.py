@@ -190,7 +190,7 @@ def client_info_line(c: ClientState) -> str:
         ("multi", -1 if c.multi is None else len(c.multi)),
         ("qbuf", c.qbuf), ("qbuf-free", 0), ("argv-mem", 0), ("multi-mem", 0),
         ("rbs", 0), ("rbp", 0), ("obl", 0), ("oll", 0), ("omem", omem),
-        ("tot-mem", c.qbuf + omem), ("events", "r"), ("cmd", text(c.last_cmd).lower()),
+        ("tot-mem", c.qbuf + omem), ("events", "r"), ("cmd", text(c.last_cmd)),
         ("user", text(c.user)), ("redir", -1), ("resp", c.resp),
         ("lib-name", text(c.lib_name)), ("lib-ver", text(c.lib_ver)),
     ]

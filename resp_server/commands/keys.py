@@ -187,7 +187,7 @@ def copy(c: ClientState, argv: list) -> object:
         if opt == b"replace":
             replace = True
         elif opt == b"db" and i + 1 < len(argv):
-            dst_db = db_index(c, argv[i + 1])
+            dst_db = db_index(c, argv[i + 1], wide=True)
             i += 1
         else:
             raise RespError(ERR_SYNTAX)
@@ -283,15 +283,40 @@ def flush_flags(argv: list) -> None:
         raise RespError(ERR_SYNTAX)
 
 
+def touching_existing_watched(c: ClientState, dbs: tuple[int, ...], action,
+                              swap: bool = False) -> None:
+    """Run a whole-db change (flush, swap) so that WATCH fires only for keys that existed.
+
+    Redis's touchAllWatchedKeysInDb dirties a watcher only if its key was present in one of
+    the databases involved; the keyspace hook reports a whole-db change, so the watchers'
+    flags are restored and then set again for the keys that really existed.
+    """
+    s = c.server
+    if not any(db in dbs for db, _ in s.watchers):
+        action()
+        return
+    ks = s.keyspace
+    existed = [(db, key) for db, key in s.watchers if db in dbs and any(
+        ks.peek(x, key) is not None for x in (dbs if swap else (db,)))]
+    before = {cl: cl.watch_dirty for clients in s.watchers.values() for cl in clients}
+    action()
+    for cl, dirty in before.items():
+        cl.watch_dirty = dirty
+    for dk in existed:
+        for cl in s.watchers.get(dk, ()):
+            cl.watch_dirty = True
+
+
 def flushdb(c: ClientState, argv: list) -> object:
     flush_flags(argv)
-    c.server.keyspace.flushdb(c.db)
+    touching_existing_watched(c, (c.db,), lambda: c.server.keyspace.flushdb(c.db))
     return OK
 
 
 def flushall(c: ClientState, argv: list) -> object:
     flush_flags(argv)
-    c.server.keyspace.flushall()
+    every = tuple(range(c.server.config.store.databases))
+    touching_existing_watched(c, every, c.server.keyspace.flushall)
     return OK
 
 
@@ -299,7 +324,7 @@ def swapdb(c: ClientState, argv: list) -> object:
     a = db_index(c, argv[1], "ERR invalid first DB index")
     b = db_index(c, argv[2], "ERR invalid second DB index")
     if a != b:
-        c.server.keyspace.swapdb(a, b)
+        touching_existing_watched(c, (a, b), lambda: c.server.keyspace.swapdb(a, b), swap=True)
     return OK
 
 

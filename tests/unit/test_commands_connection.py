@@ -123,7 +123,7 @@ def test_client_id_name_info_list() -> None:
     fields = dict(kv.split("=", 1) for kv in info.split())
     assert fields["id"] == str(env.c.id) and fields["lib-name"] == "redis-py"
     assert fields["lib-ver"] == "8.1.0" and fields["db"] == "0" and fields["flags"] == "N"
-    assert fields["cmd"] == "client" and fields["multi"] == "-1"
+    assert fields["cmd"] == "client|info" and fields["multi"] == "-1"
     lines = env("CLIENT", "LIST").splitlines()
     assert len(lines) == 2
     assert env("CLIENT", "LIST", "ID", str(other.id)).startswith(f"id={other.id} ")

@@ -129,3 +129,22 @@ def test_discard_and_exec_forget_watches() -> None:
     env.ok("MULTI")
     env.ok("DISCARD")
     assert env.c.watched == set() and env.server.watchers == {}
+
+
+def test_flush_and_swapdb_fire_only_for_keys_that_existed() -> None:
+    env = Env()
+    other = env.client()
+    for change in (("FLUSHDB",), ("FLUSHALL",), ("SWAPDB", "0", "1")):
+        env.ok("WATCH", "nokey")
+        env(*change, client=other)
+        env.ok("MULTI")
+        env("SET", "nokey", "mine")
+        assert env("EXEC") == [OK], change
+        env("DEL", "nokey")
+    env("SELECT", "1", client=other)
+    env("SET", "k", "in-db1", client=other)
+    env.ok("WATCH", "k")                        # absent in db 0, present in db 1
+    env("SWAPDB", "0", "1", client=other)
+    env.ok("MULTI")
+    env("GET", "k")
+    assert env("EXEC") is NULL_ARRAY

@@ -45,6 +45,25 @@ Keyspace(cfg: StoreConfig, clock=time_ms)
 Item (read-only for callers): key, length, expire_at, views() -> list[memoryview] (the value, in
 order, summing to length), to_bytes(), lru/frequency metadata used by OBJECT.
 Reservation: length, views() -> list[memoryview] writable, summing to exactly length.
+
+Additions (all additive; see keyspace.py for details)
+-----------------------------------------------------
+Imports: `from resp_server.store import Keyspace, OOMError, Item, Reservation`.
+  set_maxmemory(n) / `ks.maxmemory = n`           CONFIG SET maxmemory; lowering evicts down at once
+  set_policy(name) ; policy (attr)                CONFIG SET maxmemory-policy, rebuilt in access order
+  set_expire(...) -> False also for None on a key without TTL (PERSIST's 0)
+  rename(db, src, dst) raises KeyError when src is missing; move(...) is False when src_db == dst_db
+  stats: keyspace_hits, keyspace_misses (aliases hits, misses), evicted_keys, expired_keys,
+         slab_reassigns, deferred_frees; stats.reset() (CONFIG RESETSTAT); stats.as_dict()
+  info_memory(): used_memory(_human), used_memory_rss, used_memory_peak, used_memory_dataset,
+         used_memory_overhead, maxmemory, maxmemory_policy, mem_fragmentation_ratio, slab_page_size,
+         slab_classes, slab_pages, slab_pool_pages, slab_bytes, slab_wasted_bytes, slab_reassigns,
+         keys_overhead_bytes, pinned_zombies, reservations
+  info_slabs(): per class with pages: class, chunk_size, chunks_per_page, pages, chunks_used,
+         chunks_free, items, evictions, bytes_wasted, pages_moved_in, pages_moved_out
+  Item.atime_ms (OBJECT IDLETIME = now - atime_ms), Item.frequency (OBJECT FREQ, 0..3 S3-FIFO
+         counter), Item.refcount (pins)
+  used_memory counts KEY_OVERHEAD (400) + len(key) bytes per key on top of slab pages.
 """
 
 from resp_server.store.items import Item, OOMError, Reservation  # noqa: E402

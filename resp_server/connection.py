@@ -166,24 +166,30 @@ class Connection(asyncio.BufferedProtocol):
     def _process(self) -> None:
         if self.closing or self.client is None:
             return
-        parser, client, writer = self.parser, self.client, self.writer
+        parser, client = self.parser, self.client
+        client.last_interaction = time.time()
         pos = self.start
+        batch: list = []
         self.processing = True
         try:
-            while not self.closing:
-                try:
-                    argv, pos = parser.parse(self.buf, pos, self.end)
-                except ProtocolError as e:
-                    self.start = pos
-                    self._protocol_error(str(e))
-                    return
-                if argv is None:
-                    break
-                self._run(client, argv)
-                if writer.pending() > FLUSH_AT:
-                    self._flush()
-                    if self.flow.reading_paused:
+            while not self.closing and not self.flow.reading_paused:
+                pos = parser.parse_batch(self.buf, pos, self.end, batch)
+                if batch:
+                    for argv in batch:
+                        self._run(client, argv)
+                    batch.clear()
+                else:
+                    try:
+                        argv, pos = parser.parse(self.buf, pos, self.end)
+                    except ProtocolError as e:
+                        self.start = pos
+                        self._protocol_error(str(e))
+                        return
+                    if argv is None:
                         break
+                    self._run(client, argv, any(type(a) is not bytes for a in argv))
+                if len(self.writer.small) > FLUSH_AT or self.writer.parts:
+                    self._flush()
         finally:
             self.processing = False
         self.start = pos
@@ -193,10 +199,9 @@ class Connection(asyncio.BufferedProtocol):
         if self.closing and self.transport is not None:
             self.transport.close()
 
-    def _run(self, client: ClientState, argv: list) -> None:
-        client.last_interaction = time.time()
+    def _run(self, client: ClientState, argv: list, big: bool = False) -> None:
         try:
-            reply = execute(client, argv)
+            reply = execute(client, argv, big)
         except Exception as e:  # a bug must not kill the server; report it like Redis would
             self.server.log.exception("error running %r", argv[:1])
             reply = RespError(f"ERR internal error: {type(e).__name__}")

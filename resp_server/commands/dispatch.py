@@ -9,7 +9,7 @@ EXECABORT).
 
 from __future__ import annotations
 
-import time
+from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
 from resp_server.commands.table import CommandSpec, build_table
@@ -61,68 +61,92 @@ def _materialize(argv: list) -> list:
 def _release_unused(client: ClientState, argv: list) -> None:
     ks = client.server.keyspace
     for a in argv:
-        if not isinstance(a, bytes) and hasattr(a, "views") and not getattr(a, "consumed", False):
+        if type(a) is not bytes and hasattr(a, "views") and not getattr(a, "consumed", False):
             ks.release(a)
 
 
-def execute(client: ClientState, argv: list) -> object:
-    """Run one request (or queue it inside MULTI) and return its reply."""
-    spec = lookup(argv[0]) if isinstance(argv[0], bytes) else None
+def execute(client: ClientState, argv: list, big: bool = False) -> object:
+    """Run one request (or queue it inside MULTI) and return its reply.
+
+    `big` is True when argv may hold non-bytes big arguments (Reservations, bytearrays)."""
+    name = argv[0]
+    spec = TABLE.get(name) if type(name) is bytes else None
+    if spec is None and type(name) is bytes:
+        spec = TABLE.get(name.lower())
+    if spec is not None and client.multi is None and client.authenticated:
+        a, n = spec.arity, len(argv)
+        if (n == a if a >= 0 else n >= -a) and not (
+                spec.denyoom and client.server.keyspace.over_maxmemory()):
+            return call(client, spec, argv, big)
     try:
-        if spec is None:
-            err = _unknown(argv)
-            if client.multi is not None:
-                client.multi_error = True
-            raise err
-        if not spec.arity_ok(len(argv)):
-            if client.multi is not None:
-                client.multi_error = True
-            raise RespError(f"ERR wrong number of arguments for '{spec.name}' command")
-        if not client.authenticated and "noauth" not in spec.flags:
-            raise RespError(ERR_NOAUTH)
-        if client.multi is not None and argv[0].lower() not in _MULTI_IMMEDIATE:
-            if "nomulti" in spec.flags:
-                raise RespError("ERR Command not allowed inside a transaction")
-            client.multi.append((spec, argv))
-            return QUEUED
-        if "denyoom" in spec.flags and client.server.keyspace.over_maxmemory():
-            raise RespError(ERR_OOM)
-        return call(client, spec, argv)
+        return _execute_checked(client, spec, argv, big)
     except RespError as e:
         client.server.stats.total_error_replies += 1
         if spec is not None:
             client.server.stats.command(spec.name).rejected_calls += 1
-        if client.multi is None:
+        if big and client.multi is None:
             _release_unused(client, argv)
         return e
 
 
-def call(client: ClientState, spec: CommandSpec, argv: list) -> object:
+def _execute_checked(client: ClientState, spec: CommandSpec | None, argv: list, big: bool) -> object:
+    """The slow path: every check that can fail, with Redis's error for each."""
+    if spec is None:
+        if client.multi is not None:
+            client.multi_error = True
+        raise _unknown(argv)
+    if not spec.arity_ok(len(argv)):
+        if client.multi is not None:
+            client.multi_error = True
+        raise RespError(f"ERR wrong number of arguments for '{spec.name}' command")
+    if not client.authenticated and "noauth" not in spec.flags:
+        raise RespError(ERR_NOAUTH)
+    if client.multi is not None and bytes(argv[0]).lower() not in _MULTI_IMMEDIATE:
+        if "nomulti" in spec.flags:
+            raise RespError("ERR Command not allowed inside a transaction")
+        if big and not spec.bigvalue:
+            materialized = _materialize(argv)
+            _release_unused(client, argv)
+            argv = materialized
+        client.multi.append((spec, argv))
+        return QUEUED
+    if spec.denyoom and client.server.keyspace.over_maxmemory():
+        raise RespError(ERR_OOM)
+    return call(client, spec, argv, big)
+
+
+def call(client: ClientState, spec: CommandSpec, argv: list, big: bool | None = None) -> object:
     """Run a handler: MONITOR feed, timing, commandstats, slowlog; release unused big args."""
     server = client.server
     if server.monitors:
         _feed_monitors(client, argv)
-    if "bigvalue" not in spec.flags and any(not isinstance(a, bytes) for a in argv):
-        big = argv
-        argv = _materialize(argv)
-        _release_unused(client, big)
-    t0 = time.perf_counter_ns()
+    if big is None:
+        big = any(type(a) is not bytes for a in argv)
+    if big and not spec.bigvalue:
+        materialized = _materialize(argv)
+        _release_unused(client, argv)
+        argv = materialized
+        big = False
+    t0 = perf_counter_ns()
     try:
         reply = spec.handler(client, argv)
     except RespError as e:
         reply = e
     finally:
-        if "bigvalue" in spec.flags:
+        if big:
             _release_unused(client, argv)
-    usec = (time.perf_counter_ns() - t0) // 1000
-    st = server.stats.command(spec.name)
+    usec = (perf_counter_ns() - t0) // 1000
+    stats = server.stats
+    st = stats.commands.get(spec.name)
+    if st is None:
+        st = stats.command(spec.name)
     st.calls += 1
     st.usec += usec
-    server.stats.total_commands_processed += 1
-    client.last_cmd = spec.name.encode()
-    if isinstance(reply, RespError):
+    stats.total_commands_processed += 1
+    client.last_cmd = spec.bname
+    if type(reply) is RespError:
         st.failed_calls += 1
-        server.stats.total_error_replies += 1
+        stats.total_error_replies += 1
     if usec >= server.slowlog_log_slower_than >= 0:
         server.slowlog.add(argv, usec, client.addr, client.name)
     return reply

@@ -36,6 +36,14 @@ class CommandSpec:
     group: str = "generic"       # COMMAND DOCS group
     summary: str = ""            # COMMAND DOCS summary
     since: str = "1.0.0"
+    denyoom: bool = False        # derived from flags: refuse when over maxmemory and nothing evictable
+    bigvalue: bool = False       # derived from flags: handler adopts Reservations
+    bname: bytes = b""           # name as bytes (client.last_cmd)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "denyoom", "denyoom" in self.flags)
+        object.__setattr__(self, "bigvalue", "bigvalue" in self.flags)
+        object.__setattr__(self, "bname", self.name.encode())
 
     def arity_ok(self, argc: int) -> bool:
         a = self.arity

@@ -1,7 +1,9 @@
 """Sans-IO incremental request parser: RESP multibulk and inline commands, with a big-argument path.
 
 The parser reads from a caller-owned bytearray between `pos` and `end` and returns one command
-(a list of arguments) at a time, or None when more bytes are needed. Its state (the arguments
+(a list of arguments) at a time, or None when more bytes are needed. `parse_batch` is the fast
+path for pipelines of small requests: it parses every complete one from a single bytes copy of
+the buffer in one tight loop and leaves anything unusual to the general path. Its state (the arguments
 parsed so far, how many are left, the length of the pending bulk) survives between calls, so a
 request split at any byte boundary parses the same as one delivered whole.
 
@@ -27,6 +29,8 @@ INLINE_MAX = 64 * 1024            # longest inline request / header line (Redis 
 MULTIBULK_MAX = 1024 * 1024       # most arguments in one request (Redis caps at INT_MAX; be sane)
 UNAUTH_MULTIBULK_MAX = 10         # unauthenticated clients may not send more arguments than this
 UNAUTH_BULK_MAX = 16 * 1024       # ... nor longer bulk strings than this
+FAST_BATCH_MAX = 64 * 1024        # the batch fast path copies at most this much of the buffer
+FAST_ARGS_MAX = 1024              # requests with more arguments go through the general path
 
 
 class ProtocolError(Exception):
@@ -117,6 +121,50 @@ class RequestParser:
         self.bulk_len = -1
 
     # --- parsing ------------------------------------------------------------------------------
+    def parse_batch(self, buf: bytearray, pos: int, end: int, out: list) -> int:
+        """Fast path: append every complete small request in buf[pos:end] to `out`; return the
+        position of the first byte not consumed. Stops (leaving the rest to `parse`) at anything
+        unusual: an inline command, a big or malformed bulk, or an incomplete request."""
+        if self.remaining or self.sink_crlf or end - pos > FAST_BATCH_MAX or not self.authenticated:
+            return pos
+        data = bytes(buf[pos:end])      # one small copy; slicing bytes yields bytes directly
+        find = data.find
+        limit = FAST_ARGS_MAX
+        p, n_end = 0, len(data)
+        while p < n_end and data[p] == 42:
+            nl = find(b"\r\n", p)
+            if nl < 0:
+                break
+            try:
+                n = int(data[p + 1:nl])
+            except ValueError:
+                break
+            if not 0 < n <= limit:
+                break
+            q = nl + 2
+            argv = []
+            for _ in range(n):
+                if q >= n_end or data[q] != 36:
+                    break
+                nl = find(b"\r\n", q)
+                if nl < 0:
+                    break
+                try:
+                    ln = int(data[q + 1:nl])
+                except ValueError:
+                    break
+                q = nl + 2
+                if not 0 <= ln < BIG_ARG or q + ln + 2 > n_end or data[q + ln:q + ln + 2] != b"\r\n":
+                    break
+                argv.append(data[q:q + ln])
+                q += ln + 2
+            else:
+                out.append(argv)
+                p = q
+                continue
+            break
+        return pos + p
+
     def parse(self, buf: bytearray, pos: int, end: int) -> tuple[list | None, int]:
         """Parse one command from buf[pos:end]. Returns (argv or None, new pos)."""
         while self.remaining == 0 and not self.sink_crlf:

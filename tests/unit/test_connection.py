@@ -52,8 +52,8 @@ class FakeTransport:
         return b"".join(bytes(p) for p in self.written)
 
 
-def make(maxmemory: int = 64 * MIB, peer=("127.0.0.1", 5555)):
-    server = Server(ServerConfig(port=0, store=StoreConfig(maxmemory=maxmemory, debug_invariants=True)))
+def make(maxmemory: int = 64 * MIB, peer=("127.0.0.1", 5555), debug: bool = True):
+    server = Server(ServerConfig(port=0, store=StoreConfig(maxmemory=maxmemory, debug_invariants=debug)))
     conn = Connection(server)
     t = FakeTransport(peer)
     conn.connection_made(t)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import os
 import time
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -158,7 +159,8 @@ class Keyspace:
 
     def _held(self) -> int:
         """What the cap limits: all live pages (pool included) + key overhead."""
-        return self._slabs.page_bytes + self.key_bytes
+        s = self._slabs
+        return s.live_pages * s.page_size + self.key_bytes
 
     def over_maxmemory(self) -> bool:
         """True when memory is over the cap and nothing more can be evicted (deny writes)."""
@@ -289,7 +291,8 @@ class Keyspace:
         """Put a filled, unlinked item under its key, replacing (and freeing) any old item."""
         key = item.key
         old = d.items.get(key)
-        if old is None or old.refcount:
+        cap = self._maxmemory
+        if (old is None or old.refcount) and cap and self._held() + _overhead(key) > cap:
             self._fit_overhead(_overhead(key))   # may raise OOMError: caller cleans up
             old = d.items.get(key)               # fitting may have evicted the old item
         self.key_bytes += _overhead(key)
@@ -491,6 +494,16 @@ class Keyspace:
     def _alloc_layout(self, obj: Chunked, length: int) -> None:
         """Give obj the chunks for a value of `length` bytes, evicting/moving pages as needed."""
         s = self._slabs
+        if length <= s.max_chunk:                          # fast path: one chunk
+            cid = bisect_left(s.sizes, length)
+            c = s.classes[cid]
+            if not c.free and not self._refill(cid):
+                raise OOMError(f"no memory for a chunk of {c.size} bytes under maxmemory")
+            obj.chunks = (s.alloc(cid, obj),)
+            obj.cls = cid
+            obj.length = length
+            c.payload += length
+            return
         full, tail = s.layout(length)
         if self._maxmemory and full * s.max_chunk + s.sizes[tail] > self._maxmemory:
             raise OOMError(f"a value of {length} bytes cannot fit in maxmemory {self._maxmemory}")
@@ -540,6 +553,9 @@ class Keyspace:
 
     def _steal_page(self, cid: int) -> bool:
         """Automove in the allocation path: take a page from a donor class (automove.py)."""
+        s = self._slabs
+        if s.active_classes - (1 if s.classes[cid].pages else 0) <= 0:
+            return False                      # no other class holds a page
         now = self._new_stamp()
         for src in page_sources(self._class_stats(), cid, now):
             if self._take_page(src, cid):
@@ -686,10 +702,16 @@ class Keyspace:
         return (item.cls,)
 
     def _policy_insert(self, item: Item) -> None:
+        if len(item.chunks) == 1:
+            self._policies[item.cls].insert(item)
+            return
         for cid in self._policy_classes(item):
             self._policies[cid].insert(item)
 
     def _policy_remove(self, item: Item, evicted: bool) -> None:
+        if len(item.chunks) == 1:
+            self._policies[item.cls].remove(item, evicted)
+            return
         for cid in self._policy_classes(item):
             self._policies[cid].remove(item, evicted)
 
@@ -742,7 +764,7 @@ class Keyspace:
             if not c.pages and not c.evictions and not c.moved_out:
                 continue
             out.append({
-                "class": c.cid, "chunk_size": c.size, "chunks_per_page": c.per_page,
+                "id": c.cid, "chunk_size": c.size, "chunks_per_page": c.per_page,
                 "pages": len(c.pages), "chunks_used": c.chunks_used, "chunks_free": len(c.free),
                 "items": len(self._policies[c.cid]), "evictions": c.evictions,
                 "bytes_wasted": s.wasted_bytes(c), "pages_moved_in": c.moved_in,

@@ -97,6 +97,7 @@ class SlabAllocator:
         self.pool: list[int] = []                            # unassigned live pages
         self.dropped: list[int] = []                         # reusable ids of released pages
         self.live_pages = 0                                  # pages holding memory
+        self.active_classes = 0                              # classes holding at least one page
         self.page_moves = 0                                  # class-to-class reassignments
 
     # --- sizes ------------------------------------------------------------------------------
@@ -173,6 +174,8 @@ class SlabAllocator:
         base = pid << HANDLE_SHIFT
         c.free.extend(range(base + c.per_page - 1, base - 1, -1))
         c.pages.append(pid)
+        if len(c.pages) == 1:
+            self.active_classes += 1
         c.empty_pages += 1
         c.moved_in += 1
 
@@ -183,6 +186,8 @@ class SlabAllocator:
         c = self.classes[cid]
         c.free = [h for h in c.free if h >> HANDLE_SHIFT != pid]
         c.pages.remove(pid)
+        if not c.pages:
+            self.active_classes -= 1
         c.empty_pages -= 1
         c.moved_out += 1
         self.page_class[pid] = POOL
@@ -197,6 +202,8 @@ class SlabAllocator:
             return 0
         c.free = [h for h in c.free if h >> HANDLE_SHIFT not in empty]
         c.pages = [p for p in c.pages if p not in empty]
+        if not c.pages:
+            self.active_classes -= 1
         c.empty_pages = 0
         c.moved_out += len(empty)
         for pid in sorted(empty):
@@ -283,6 +290,8 @@ class SlabAllocator:
             seen_pages[pid] = POOL
         for pid in self.dropped:
             assert self.page_class[pid] == DROPPED and self.pages[pid] is None, f"dropped page {pid} holds memory"
+        active = sum(1 for c in self.classes if c.pages)
+        assert active == self.active_classes, f"active_classes {self.active_classes} != {active}"
         assert len(seen_pages) == self.live_pages, f"live pages {self.live_pages} != {len(seen_pages)} found"
         assert len(seen_pages) + len(self.dropped) == len(self.pages), "page ids unaccounted"
 

@@ -2,8 +2,9 @@
 
 The parser reads from a caller-owned bytearray between `pos` and `end` and returns one command
 (a list of arguments) at a time, or None when more bytes are needed. `parse_batch` is the fast
-path for pipelines of small requests: it parses every complete one from a single bytes copy of
-the buffer in one tight loop and leaves anything unusual to the general path. Its state (the arguments
+path for pipelines of small requests: hiredis's C reader parses the whole buffer when it holds
+only complete requests of bulk strings (checked: no partial tail, no other RESP types), else a
+tight pure-Python loop over one bytes copy; anything unusual is left to the general path. Its state (the arguments
 parsed so far, how many are left, the length of the pending bulk) survives between calls, so a
 request split at any byte boundary parses the same as one delivered whole.
 
@@ -23,6 +24,12 @@ ProtocolError with Redis's message; the connection replies it and closes that cl
 from __future__ import annotations
 
 from collections.abc import Callable
+
+try:  # hiredis parses pipelines of small requests in C; the pure-Python path is the fallback
+    from hiredis import ProtocolError as _HiredisError
+    from hiredis import Reader as _Reader
+except ImportError:  # pragma: no cover - hiredis is a declared dependency
+    _Reader = None
 
 BIG_ARG = 32 * 1024               # bulk arguments of this size or more get a sink of their own
 INLINE_MAX = 64 * 1024            # longest inline request / header line (Redis PROTO_INLINE_MAX_SIZE)
@@ -125,8 +132,17 @@ class RequestParser:
         """Fast path: append every complete small request in buf[pos:end] to `out`; return the
         position of the first byte not consumed. Stops (leaving the rest to `parse`) at anything
         unusual: an inline command, a big or malformed bulk, or an incomplete request."""
-        if self.remaining or self.sink_crlf or end - pos > FAST_BATCH_MAX or not self.authenticated:
+        if self.remaining or self.sink_crlf or not 0 < end - pos <= FAST_BATCH_MAX \
+                or not self.authenticated or buf[pos] != 42:
             return pos
+        if _Reader is not None and buf.find(b"\r\n+", pos, end) < 0:
+            got = _hiredis_batch(buf, pos, end)
+            if got is not None:
+                out.extend(got)
+                return end
+        return self._parse_batch_py(buf, pos, end, out)
+
+    def _parse_batch_py(self, buf: bytearray, pos: int, end: int, out: list) -> int:
         data = bytes(buf[pos:end])      # one small copy; slicing bytes yields bytes directly
         find = data.find
         limit = FAST_ARGS_MAX
@@ -154,7 +170,7 @@ class RequestParser:
                 except ValueError:
                     break
                 q = nl + 2
-                if not 0 <= ln < BIG_ARG or q + ln + 2 > n_end or data[q + ln:q + ln + 2] != b"\r\n":
+                if not 0 <= ln < BIG_ARG or q + ln + 2 > n_end:
                     break
                 argv.append(data[q:q + ln])
                 q += ln + 2
@@ -206,9 +222,7 @@ class RequestParser:
             if self.sink_crlf:
                 if end - pos < 2:
                     return None, pos
-                if buf[pos:pos + 2] != b"\r\n":
-                    raise ProtocolError("ERR Protocol error: expected CRLF after bulk argument")
-                pos += 2
+                pos += 2  # like Redis, the 2 bytes after a bulk are skipped, not checked
                 sink = self.sink
                 argv.append(sink.buf if isinstance(sink, ByteSink) else sink)
                 self.sink = None
@@ -238,8 +252,6 @@ class RequestParser:
                 self.bulk_len = n
             if end - pos < n + 2:
                 return None, pos
-            if buf[pos + n] != 13 or buf[pos + n + 1] != 10:
-                raise ProtocolError("ERR Protocol error: expected CRLF after bulk argument")
             argv.append(bytes(buf[pos:pos + n]))
             pos += n + 2
             self.bulk_len = -1
@@ -285,6 +297,33 @@ class RequestParser:
         if argv is None:
             raise ProtocolError("ERR Protocol error: unbalanced quotes in request")
         return (argv or None), nl + 1
+
+
+def _hiredis_batch(buf: bytearray, pos: int, end: int) -> list | None:
+    """Parse buf[pos:end] with hiredis when it holds only complete, canonical requests of bulk
+    strings; None means "not that simple" and the caller falls back to the Python parser.
+
+    hiredis cannot say how many bytes it consumed, so the batch is accepted only when the exact
+    encoded size of what it returned equals the bytes given (no partial tail, no odd encoding)."""
+    reader = _Reader()
+    reader.feed(buf, pos, end - pos)
+    gets = reader.gets
+    got = []
+    size = 0
+    try:
+        while (x := gets()) is not False:
+            if type(x) is not list or not x:
+                return None
+            for a in x:
+                if type(a) is not bytes:
+                    return None
+            n = len(x)
+            lens = list(map(len, x))
+            size += 3 + len(str(n)) + 5 * n + sum(lens) + sum(map(len, map(str, lens)))
+            got.append(x)
+    except _HiredisError:
+        return None
+    return got if size == end - pos else None
 
 
 _ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}

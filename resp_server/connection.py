@@ -65,13 +65,14 @@ class Connection(asyncio.BufferedProtocol):
         self.transport = transport
         self.flow = FlowControl(transport)
         transport.set_write_buffer_limits(high=0, low=0)
-        peer = transport.get_extra_info("peername") or ("", 0)
+        raw_peer = transport.get_extra_info("peername")      # '' or None on unix sockets
+        peer = raw_peer or ("", 0)
         local = transport.get_extra_info("sockname") or ("", 0)
         st = self.state
         self.client = ClientState(st, self, st.new_client_id(), _addr(peer), _addr(local))
         self.client.tls = self.tls
         st.stats.total_connections_received += 1
-        refusal = self.server.admission_error(self, peer)
+        refusal = self.server.admission_error(self, raw_peer)
         if refusal:
             st.stats.rejected_connections += 1
             transport.write(b"-" + refusal.encode() + b"\r\n")

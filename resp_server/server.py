@@ -153,9 +153,9 @@ def make_tls_context(cfg: ServerConfig) -> ssl.SSLContext:
     return ctx
 
 
-def _is_loopback(peer: tuple | str) -> bool:
-    if not isinstance(peer, tuple) or not peer:
-        return True  # unix sockets
+def _is_loopback(peer: tuple | str | None) -> bool:
+    if not isinstance(peer, tuple) or not peer or not peer[0]:
+        return True  # unix sockets have no IP peer
     try:
         return ipaddress.ip_address(peer[0].split("%")[0]).is_loopback
     except ValueError:

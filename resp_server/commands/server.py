@@ -662,7 +662,7 @@ def shutdown(c: ClientState, argv: list) -> object:
 
 
 def debug(c: ClientState, argv: list) -> object:
-    """DEBUG SLEEP seconds | JMAP | SET-ACTIVE-EXPIRE 0|1 | OBJECT key | HELP (a useful subset)."""
+    """DEBUG SLEEP seconds | JMAP | OBJECT key | HELP (a useful subset)."""
     sub = lower(argv[1])
     if sub == b"sleep" and len(argv) == 3:
         try:
@@ -672,9 +672,6 @@ def debug(c: ClientState, argv: list) -> object:
         time.sleep(max(0.0, secs))
         return OK
     if sub == b"jmap" and len(argv) == 2:
-        return OK
-    if sub == b"set-active-expire" and len(argv) == 3:
-        c.server.active_expire_enabled = get_ll(argv[2]) != 0
         return OK
     if sub == b"object" and len(argv) == 3:
         item = peek(c, argv[2])
@@ -686,8 +683,6 @@ def debug(c: ClientState, argv: list) -> object:
     if sub == b"help" and len(argv) == 2:
         return help_reply("debug", ["JMAP", "    No-op.", "OBJECT <key>",
                                     "    Show low level info about the key.",
-                                    "SET-ACTIVE-EXPIRE <0|1>",
-                                    "    Setting it to 0 disables active expiry.",
                                     "SLEEP <seconds>", "    Stop the server for <seconds>."])
     raise RespError(f"ERR unknown subcommand or wrong number of arguments for "
                     f"'{text(argv[1])[:128]}'. Try DEBUG HELP.")

@@ -263,3 +263,24 @@ def test_big_value_roundtrip_across_chunks() -> None:
     assert env("GET", "big") == value
     assert env("GETRANGE", "big", "70000", "70009") == value[70000:70010]
     assert env("STRLEN", "big") == len(value)
+
+
+def test_mset_with_big_keys_and_values_as_received_buffers() -> None:
+    env = Env()
+    ks = env.server.keyspace
+    big_key = b"k" * 40_000
+    res_key, res_val = ks.reserve(len(big_key)), ks.reserve(50_000)
+    for res, fill in ((res_key, big_key), (res_val, b"v" * 50_000)):
+        pos = 0
+        for v in res.views():
+            v[:] = fill[pos:pos + len(v)]
+            pos += len(v)
+    from resp_server.commands import dispatch
+
+    argv = [b"MSET", b"a", bytearray(b"x" * 40_000), res_key, res_val]
+    reply = dispatch.execute(env.c, argv, big=True)
+    assert reply == OK
+    ks.check_invariants()
+    assert env("STRLEN", "a") == 40_000
+    assert env("GET", big_key) == b"v" * 50_000
+    assert res_val.consumed and res_key.consumed          # adopted, and released

@@ -48,11 +48,12 @@ TICK_MASK = (1 << STAMP_TICK_BITS) - 1
 EXPIRE_SAMPLE = 20          # keys sampled per active-expiry round (Redis: 20)
 EXPIRE_REPEAT_PCT = 25      # repeat a db's round while more than this % of the sample expired
 RANDOM_KEY_TRIES = 100      # RANDOMKEY gives up skipping expired keys after this many draws
+SPARE_EMPTY_PAGES = 1       # empty pages a class keeps through the background cycle (no churn)
 
 MUTATORS = ("lookup", "peek", "reserve", "release", "store", "delete", "set_expire", "rename",
             "move", "swapdb", "copy", "flushdb", "flushall", "pin", "unpin",
-            "active_expire_cycle", "set_maxmemory", "set_policy", "over_maxmemory", "scan",
-            "random_key")
+            "active_expire_cycle", "automove_cycle", "set_maxmemory", "set_policy",
+            "over_maxmemory", "scan", "random_key")
 
 
 def time_ms() -> int:
@@ -474,7 +475,16 @@ class Keyspace:
             if time.perf_counter() >= deadline:
                 self._expire_db = (self._expire_db + i + 1) % n
                 break
+        self.automove_cycle()
         return expired
+
+    def automove_cycle(self) -> int:
+        """Background half of automove (run with active expiry): classes keep at most
+        SPARE_EMPTY_PAGES empty pages; the rest go to the pool, where any class that starts
+        to grow takes them without eviction (and used_memory drops after mass deletes)."""
+        s = self._slabs
+        return sum(s.unassign_empty(c.cid, keep=SPARE_EMPTY_PAGES)
+                   for c in s.classes if c.empty_pages > SPARE_EMPTY_PAGES)
 
     def _expire_db_round(self, d: Db, now: int, deadline: float) -> int:
         expired = 0

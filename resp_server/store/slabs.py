@@ -194,17 +194,19 @@ class SlabAllocator:
         self.owners[pid] = None
         self.pool.append(pid)
 
-    def unassign_empty(self, cid: int) -> int:
-        """Return all empty pages of class cid to the pool at once (one pass over the stack)."""
+    def unassign_empty(self, cid: int, keep: int = 0) -> int:
+        """Return the empty pages of class cid but `keep` to the pool (one pass over the stack)."""
         c = self.classes[cid]
         empty = {p for p in c.pages if not self.page_used[p]}
+        for p in sorted(empty)[:keep]:
+            empty.discard(p)
         if not empty:
             return 0
         c.free = [h for h in c.free if h >> HANDLE_SHIFT not in empty]
         c.pages = [p for p in c.pages if p not in empty]
         if not c.pages:
             self.active_classes -= 1
-        c.empty_pages = 0
+        c.empty_pages -= len(empty)
         c.moved_out += len(empty)
         for pid in sorted(empty):
             self.page_class[pid] = POOL

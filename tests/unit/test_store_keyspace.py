@@ -450,3 +450,41 @@ def test_set_policy_at_runtime_keeps_items() -> None:
     assert ks.peek(0, keys[0]) is not None and ks.peek(0, keys[1]) is None
     with pytest.raises(ValueError):
         ks.set_policy("random")
+
+
+def test_automove_cycle_returns_spare_empty_pages_to_pool() -> None:
+    ks = make_ks()
+    keys = [b"k%d" % i for i in range(200)]
+    for i, k in enumerate(keys):
+        ks.store(0, k, pattern(i, 3000))
+    pages = len(ks.info_slabs()[0] and ks.slabs.classes[ks.slabs.class_for(3000)].pages)
+    for k in keys[:-5]:
+        ks.delete(0, k)
+    used = ks.used_memory
+    moved = ks.active_expire_cycle(1)                  # runs the background automove too
+    assert ks.automove_cycle() == 0
+    c = ks.slabs.classes[ks.slabs.class_for(3000)]
+    assert c.empty_pages == 1 and len(c.pages) < pages and ks.used_memory < used
+    assert moved == 0 and len(ks.slabs.pool) == pages - len(c.pages)
+    for i, k in enumerate(keys[-5:]):
+        assert ks.peek(0, k).to_bytes() == pattern(195 + i, 3000)  # type: ignore[union-attr]
+
+
+def test_key_overhead_estimate_is_within_200_bytes_of_python_memory() -> None:
+    import gc
+    import tracemalloc
+
+    ks = Keyspace(StoreConfig(slab_page_size=PAGE))
+    ks.store(0, b"warm", b"x")
+    keys = [b"key:%012d" % i for i in range(20000)]
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for k in keys:
+        ks.store(0, k, b"v" * 100)
+    gc.collect()
+    per_key = (tracemalloc.get_traced_memory()[0] - before) / len(keys)
+    tracemalloc.stop()
+    pages = ks.slabs.page_bytes / len(keys)
+    assert per_key - pages <= KEY_OVERHEAD + 200, per_key - pages
+    print(f"python bytes per key beyond slab pages: {per_key - pages:.0f}")

@@ -233,6 +233,9 @@ class Keyspace:
             return self._adopt(d, key, value, expire_at, keep_ttl)
         n = value.nbytes if isinstance(value, memoryview) else len(value)
         old = d.items.get(key)
+        if old is not None and old.expire_at is not None and old.expire_at <= self.clock():
+            self._expire(old)                 # an expired key is not "kept" (KEEPTTL)
+            old = None
         if old is not None and not old.refcount and self._same_layout(old, n):
             return self._overwrite(d, old, value, n, expire_at, keep_ttl)
         item = Item(self._slabs, key, n, (), 0)
@@ -277,6 +280,9 @@ class Keyspace:
         """Link a filled reservation's chunks under key without copying."""
         if res.consumed:
             raise ValueError("reservation already stored or released")
+        old = d.items.get(key)
+        if old is not None and old.expire_at is not None and old.expire_at <= self.clock():
+            self._expire(old)
         item = Item(self._slabs, key, res.length, res.chunks, res.cls)
         self._set_owners(item, item)
         try:

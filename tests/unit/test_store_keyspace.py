@@ -55,6 +55,10 @@ def test_store_clears_or_keeps_ttl() -> None:
     assert ks.peek(0, b"k").expire_at == clock.t + 1000  # type: ignore[union-attr]
     ks.store(0, b"k", b"y")
     assert ks.peek(0, b"k").expire_at is None and ks.expires_count(0) == 0  # type: ignore[union-attr]
+    ks.store(0, b"k", b"z", expire_at=clock.t + 10)
+    clock.advance(10)
+    ks.store(0, b"k", b"w", keep_ttl=True)              # KEEPTTL on an expired key: no TTL
+    assert ks.peek(0, b"k").expire_at is None and ks.stats.expired_keys == 1  # type: ignore[union-attr]
 
 
 def test_memoryview_and_bytearray_values() -> None:

@@ -230,6 +230,6 @@ def _fill(res: Reservation, v: bytes) -> None:
 
 
 KeyspaceMachine.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=40, deadline=None,
+    max_examples=150, stateful_step_count=40, deadline=None,
     suppress_health_check=[HealthCheck.too_slow])
 TestKeyspaceMachine = KeyspaceMachine.TestCase

@@ -2,7 +2,8 @@
 
 A policy orders the items holding chunks of one class and names the next victim when that class
 needs memory (eviction runs in the allocation path, per class, as in memcached). A chained item
-(chunks in the largest class plus a tail elsewhere) is a member of both classes' policies.
+(chunks in the largest class plus a tail elsewhere) is a member of both classes' policies (under
+S3-FIFO its one `freq` counter is shared by both queues).
 `victim()` returns an evictable (unpinned, and for volatile policies TTL-bearing) item that is
 still a member - the keyspace then unlinks it, which calls `remove(item, evicted=True)`.
 `oldest()` is the stamp of the item the policy would give up first, for automove's comparison of

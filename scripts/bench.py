@@ -53,7 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "0 = as fast as possible). Redis' LRU/LFU clocks tick in real seconds, so "
                         "faster replays blur their recency")
     p.add_argument("--w5-parallel", type=int, default=0,
-                   help="W5 concurrent runs per trace (default: all)")
+                   help="W5 concurrent unpaced runs (default: one per core)")
     p.add_argument("--seed", type=int, default=1, help="seed of the W5 traces")
     p.add_argument("--report", default="", help="re-render the report of a saved JSON and exit")
     args = p.parse_args(argv)

@@ -163,20 +163,42 @@ def _cell(stats: dict[str, float] | None) -> str:
     return f"{_fmt(stats['median'])} ({_fmt(stats['min'])}–{_fmt(stats['max'])})"
 
 
+def _latency_names(metric: str) -> tuple[str, str]:
+    """The p50/p99 metrics that belong to a throughput metric ("GB/s" or "SET rps")."""
+    prefix = "" if metric == "GB/s" else metric.split()[0] + " "
+    return f"{prefix}p50 ms", f"{prefix}p99 ms"
+
+
+def _latency_cell(rows: list[Row], r: Row, server: str) -> str:
+    p50n, p99n = _latency_names(r.metric)
+    p50, p99 = find(rows, r.workload, r.case, p50n), find(rows, r.workload, r.case, p99n)
+    a = p50.median(server) if p50 else None
+    b = p99.median(server) if p99 else None
+    return f"{_fmt(a)} / {_fmt(b)}" if a is not None else ""
+
+
+def _shown(r: Row) -> bool:
+    if r.metric.endswith(" ms"):
+        return False                     # folded into the throughput row's p50/p99 column
+    return not (r.metric.endswith("errors") and not any(s["max"] for s in r.stats.values()))
+
+
 def figures_markdown(rows: list[Row]) -> str:
     lines = ["| workload | case | metric | ours median (min–max) | redis median (min–max) "
-             "| ours/redis | ours/ceiling | redis/ceiling |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| ours/redis | ours p50/p99 ms | redis p50/p99 ms | ours/ceiling | redis/ceiling |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
+        if not _shown(r):
+            continue
         if r.workload == "ceiling":
             lines.append(f"| ceiling | {r.case} | {r.metric} | {_cell(r.stats.get('machine'))} "
-                         "| | | | |")
+                         f"| | | {_latency_cell(rows, r, 'machine')} | | | |")
             continue
-        fo = _frac(r.median("ours"), r.ceiling)
-        fr = _frac(r.median("redis"), r.ceiling)
         ratio = f"{r.ratio:.2f}x" if r.ratio is not None else "-"
         lines.append(f"| {r.workload} | {r.case} | {r.metric} | {_cell(r.stats.get('ours'))} | "
-                     f"{_cell(r.stats.get('redis'))} | {ratio} | {fo} | {fr} |")
+                     f"{_cell(r.stats.get('redis'))} | {ratio} | {_latency_cell(rows, r, 'ours')} | "
+                     f"{_latency_cell(rows, r, 'redis')} | {_frac(r.median('ours'), r.ceiling)} | "
+                     f"{_frac(r.median('redis'), r.ceiling)} |")
     return "\n".join(lines)
 
 

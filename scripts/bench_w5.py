@@ -14,7 +14,12 @@ target number of chunks, and reports the number it really held (DBSIZE at the sa
 Metrics: useful-prefix hit rate (leading chunks found ÷ chunks requested, all requests) and dead
 capacity (share of cached chunks whose prefix is not all cached; keys listed with SCAN at sample
 points in the second half of the trace). An exact-LRU simulation at the same capacity (and the
-unbounded ceiling) is shown beside. Extra runs of ours-LRU at `less_memory` × capacity check the bar
+unbounded ceiling) is shown beside. Redis's LRU and LFU read a clock with 1-second ticks (and LFU
+decays per minute), so Redis runs are paced by the trace's timestamps (`speed` 1.0 = real time, the
+trace's 200 requests/s); a faster replay would put the whole cache into one tick and turn Redis's
+LRU into random eviction. Our policies keep an exact order and no clock, so our runs go unpaced.
+Paced runs go in parallel (one trace's worth at a time), unpaced runs one per core, each against
+its own server. Extra runs of ours-LRU at `less_memory` × capacity check the bar
 "reaches Redis LRU's hit rate with ≥ 15% less memory". One run per configuration: hit rates do not
 depend on timing.
 """
@@ -22,6 +27,7 @@ depend on timing.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -40,7 +46,10 @@ CONFIGS: tuple[tuple[str, str], ...] = (
     ("redis", "allkeys-lru"), ("redis", "allkeys-lfu"),
 )
 SCAN_RESISTANT = "allkeys-s3fifo"
+PACED = ("redis",)                  # servers whose eviction reads a wall clock (LRU/LFU ticks);
+                                    # ours orders items exactly, so its runs go unpaced
 LESS_MEMORY = 0.85                  # the bar: Redis LRU's hit rate with 15% less memory
+LESS_MEMORY_AIM = 0.84              # the extra runs aim here: a slab page of rounding stays <= 0.85
 LESS_MEMORY_FRACTIONS = (0.05, 0.10)
 FULL = {"requests": 20_000, "traces": ("chat", "rag", "mixed"),
         "fractions": (0.05, 0.10, 0.20, 0.40), "speed": 1.0}
@@ -61,7 +70,7 @@ class W5Options:
     value: int = VALUE
     samples: int = SAMPLES
     speed: float = 1.0           # replay speed vs the trace's clock (1.0 = real time, 0 = unpaced)
-    parallel: int = 0            # concurrent runs per trace (0 = all of them)
+    parallel: int = 0            # concurrent unpaced runs (0 = one per core)
     configs: tuple[tuple[str, str], ...] = CONFIGS
 
 
@@ -135,8 +144,9 @@ def list_chunks(c: RawClient) -> list[int]:
 
 
 def replay(target: Target, trace: traces.Trace, parents: dict[int, int],
-           opts: W5Options) -> dict[str, Any]:
-    """Replay `trace` on `target`; hit rate, dead capacity and DBSIZE at the sample points."""
+           opts: W5Options, speed: float) -> dict[str, Any]:
+    """Replay `trace` on `target` (paced at `speed` × the trace's clock; 0 = unpaced);
+    hit rate, dead capacity and DBSIZE at the sample points."""
     points = traces.sample_points(len(trace.requests), opts.samples)
     hits = requested = 0
     dead: list[float] = []
@@ -145,8 +155,8 @@ def replay(target: Target, trace: traces.Trace, parents: dict[int, int],
     with RawClient(target.host, target.port) as c:
         rp = Replayer(c, opts.value)
         for idx, req in enumerate(trace.requests):
-            if opts.speed > 0:
-                _pace(t0 + trace.times[idx] / opts.speed)
+            if speed > 0:
+                _pace(t0 + trace.times[idx] / speed)
             hits += rp.request(req)
             requested += len(req)
             if idx in points:
@@ -233,16 +243,8 @@ def run(env: Env, opts: W5Options, progress: Callable[[int, str], Any]) -> dict[
             bar.set_postfix_str(f"calibrate {server} {policy}")
             fits[f"{server} {policy}"] = _try_fit(env, server, policy, lo, hi, opts.value)
             bar.update(1)
-        for name in opts.traces:
-            runs = [r for r in plan if r.trace == name]
-            bar.set_postfix_str(f"{name}: {len(runs)} runs in parallel")
-            _parents(made[name])
-            with ThreadPoolExecutor(max_workers=opts.parallel or len(runs)) as pool:
-                jobs = [pool.submit(_execute, env, r, made[name], fits[r.config], opts)
-                        for r in runs]
-                for job in as_completed(jobs):
-                    job.result()
-                    bar.update(1)
+        bar.set_postfix_str(f"replaying {len(plan)} runs")
+        _replay_all(env, plan, made, fits, opts, bar)
     record = {
         "options": asdict(opts), "distinct": distinct, "references": refs,
         "fits": {k: (asdict(v) if isinstance(v, Fit) else v) for k, v in fits.items()},
@@ -252,10 +254,29 @@ def run(env: Env, opts: W5Options, progress: Callable[[int, str], Any]) -> dict[
     return record
 
 
+def _replay_all(env: Env, plan: list[Run], made: dict[str, traces.Trace],
+                fits: dict[str, Fit | str], opts: W5Options, bar: Any) -> None:
+    """Paced runs (mostly asleep) share one pool, sized to one trace's worth; unpaced runs
+    (CPU-bound) share another with one worker per core. Both pools run at the same time."""
+    for tr in made.values():
+        _parents(tr)
+    paced = [r for r in plan if r.server in PACED and opts.speed > 0]
+    unpaced = [r for r in plan if r not in paced]
+    per_trace = max(1, len(paced) // max(1, len(made)))
+    cpu = opts.parallel or max(1, os.cpu_count() or 1)
+    with ThreadPoolExecutor(per_trace) as p_pool, ThreadPoolExecutor(cpu) as u_pool:
+        jobs = [p_pool.submit(_execute, env, r, made[r.trace], fits[r.config], opts) for r in paced]
+        jobs += [u_pool.submit(_execute, env, r, made[r.trace], fits[r.config], opts)
+                 for r in unpaced]
+        for job in as_completed(jobs):
+            job.result()
+            bar.update(1)
+
+
 def _references(tr: traces.Trace, distinct: int, fractions: Sequence[float]) -> dict[str, Any]:
     ceiling = traces.simulate(tr, None, samples=0).hit_rate
     lru = {}
-    for f in sorted(set(fractions) | {f * LESS_MEMORY for f in LESS_MEMORY_FRACTIONS}):
+    for f in sorted(set(fractions) | {f * LESS_MEMORY_AIM for f in LESS_MEMORY_FRACTIONS}):
         res = traces.simulate(tr, max(1, round(f * distinct)), samples=2)
         lru[f"{f:.4f}"] = {"hit_rate": res.hit_rate, "dead": statistics.fmean(res.dead)}
     return {"ceiling": ceiling, "exact_lru": lru}
@@ -270,7 +291,7 @@ def _plan(opts: W5Options, distinct: dict[str, int]) -> list[Run]:
                                 max(1, round(f * distinct[name])), 0))
             if f in LESS_MEMORY_FRACTIONS and ("ours", "allkeys-lru") in opts.configs:
                 plan.append(Run(name, f, "ours allkeys-lru", "ours", "allkeys-lru",
-                                max(1, round(f * LESS_MEMORY * distinct[name])), 0, extra=True))
+                                max(1, round(f * LESS_MEMORY_AIM * distinct[name])), 0, extra=True))
     return plan
 
 
@@ -288,7 +309,7 @@ def _execute(env: Env, r: Run, tr: traces.Trace, fit: Fit | str, opts: W5Options
     r.maxmemory = fit.maxmemory(r.target)
     try:
         with env.exclusive(r.server), env.fresh(r.server, r.maxmemory, r.policy) as t:
-            res = replay(t, tr, _parents(tr), opts)
+            res = replay(t, tr, _parents(tr), opts, opts.speed if r.server in PACED else 0.0)
     except Exception as exc:  # noqa: BLE001 - record and go on
         r.error = f"{type(exc).__name__}: {exc}"[:200]
         return
@@ -329,10 +350,13 @@ def verdicts(record: dict[str, Any]) -> list[dict[str, Any]]:
         for f in LESS_MEMORY_FRACTIONS:
             a = _find(record, name, f, "ours allkeys-lru", extra=True)
             b = _find(record, name, f, "redis allkeys-lru")
-            if a and b:
-                parts.append(f"{name} {f:.0%}: {a['hit_rate']:.1%} vs {b['hit_rate']:.1%}")
-                oks.append(a["hit_rate"] >= b["hit_rate"])
-    out.append(_verdict("W5 ours LRU at 85% capacity vs Redis LRU", ">= Redis hit rate", parts, oks))
+            if a and b and a["capacity"] and b["capacity"]:
+                share = a["capacity"] / b["capacity"]
+                parts.append(f"{name} {f:.0%}: {a['hit_rate']:.1%} with {share:.0%} of the chunks "
+                             f"vs {b['hit_rate']:.1%}")
+                oks.append(a["hit_rate"] >= b["hit_rate"] and share <= LESS_MEMORY)
+    out.append(_verdict("W5 ours LRU with <= 85% of Redis LRU's chunks", ">= Redis hit rate",
+                        parts, oks))
     out.append(_dead_verdict(record))
     parts, oks = [], []
     for name in [t for t in opts["traces"] if t in ("chat", "mixed")]:
@@ -372,7 +396,7 @@ def markdown(record: dict[str, Any]) -> str:
     opts = record["options"]
     configs = [f"{s} {p}" for s, p in opts["configs"]]
     head = ("| trace | capacity | chunks | exact LRU (sim) | " + " | ".join(configs)
-            + " | ours LRU @85% |")
+            + f" | ours LRU @{LESS_MEMORY_AIM:.0%} |")
     lines = [f"Values {opts['value']} B, {opts['requests']} requests per trace, seed {opts['seed']}; "
              "cells: useful-prefix hit rate (dead capacity). Capacity equalised in chunks "
              "(calibrated per configuration; `held` = DBSIZE the server really kept).", "",

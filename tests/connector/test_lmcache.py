@@ -185,3 +185,21 @@ def test_lmcache_stock_redis_connector(target, loop):
 def target_keys(target, key) -> set[str]:
     r = redis.Redis.from_url(target.url, protocol=2, decode_responses=True)
     return set(r.keys(key.to_string() + "*"))
+
+
+def test_lmcache_stock_resp_connector(target, loop):
+    """LMCache's native resp:// connector (C++ RESP2 client, one key per chunk) on the target."""
+    cfg, md, backend = make_backend(target.url)
+    conn = CreateConnector(target.url.replace("redis://", "resp://"), loop, backend, cfg, md)
+    salt = np.random.randint(1 << 30)
+    keys = [new_key(i, salt) for i in range(3)]
+    objs = [filled(backend, md, 20 + i) for i in range(3)]
+    want = [Expected(o) for o in objs]
+    assert not run(loop, conn.exists(keys[0]))
+    run(loop, conn.put(keys[0], objs[0]))
+    assert run(loop, conn.exists(keys[0])) and conn.exists_sync(keys[0])
+    assert same(run(loop, conn.get(keys[0])), want[0])
+    run(loop, conn.batched_put(keys[1:], objs[1:]))
+    assert run(loop, conn.batched_async_contains("l", [*keys, new_key(9, salt)])) == 3
+    got = run(loop, conn.batched_get(keys))
+    assert [same(g, w) for g, w in zip(got, want, strict=True)] == [True] * 3

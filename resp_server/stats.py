@@ -30,6 +30,7 @@ class Stats:
     total_net_output_bytes: int = 0
     total_error_replies: int = 0
     commands: dict[str, CommandStat] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)     # error code -> count (errorstats)
     _ops_samples: deque = field(default_factory=lambda: deque(maxlen=OPS_SAMPLES))
     _last_sample: tuple[float, int] = (0.0, 0)
 
@@ -57,6 +58,7 @@ class Stats:
         self.rejected_connections = self.total_error_replies = 0
         self.total_net_input_bytes = self.total_net_output_bytes = 0
         self.commands.clear()
+        self.errors.clear()
         self._ops_samples.clear()
 
 

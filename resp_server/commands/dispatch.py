@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from resp_server.client import ClientState
 
 TABLE: dict[bytes, CommandSpec] = build_table()
-_MULTI_IMMEDIATE = frozenset((b"exec", b"discard", b"multi", b"watch", b"unwatch", b"quit", b"reset"))
+_MULTI_IMMEDIATE = frozenset((b"exec", b"discard", b"multi", b"watch", b"quit", b"reset"))
 
 
 def lookup(name: bytes) -> CommandSpec | None:
@@ -81,23 +81,51 @@ def execute(client: ClientState, argv: list, big: bool = False) -> object:
     try:
         return _execute_checked(client, spec, argv, big)
     except RespError as e:
-        client.server.stats.total_error_replies += 1
-        if spec is not None:
-            client.server.stats.command(spec.name).rejected_calls += 1
-        if big and client.multi is None:
-            _release_unused(client, argv)
-        return e
+        return _rejected(client, spec, argv, big, e)
+
+
+def _rejected(client: ClientState, spec: CommandSpec | None, argv: list, big: bool,
+              e: RespError) -> RespError:
+    """Redis's rejectCommand: count it, flag a transaction in progress, and turn a rejected EXEC
+    into EXECABORT (discarding the transaction)."""
+    server = client.server
+    count_error(server, e.msg)
+    if spec is not None:
+        server.stats.command(spec.name).rejected_calls += 1
+    if big and client.multi is None:
+        _release_unused(client, argv)
+    if spec is not None and spec.name == "exec":
+        _discard_multi(client)
+        reason = e.msg.split(" ", 1)[1] if e.msg[:1].isupper() and " " in e.msg else e.msg
+        return RespError(f"EXECABORT Transaction discarded because of: {reason}")
+    if client.multi is not None:
+        client.multi_error = True
+    return e
+
+
+def _discard_multi(client: ClientState) -> None:
+    if client.multi:
+        for _, queued in client.multi:
+            _release_unused(client, queued)
+    client.multi = None
+    client.multi_error = False
+    client.server.unwatch_all(client)
+
+
+def count_error(server, msg: str) -> None:
+    """INFO errorstats / total_error_replies: errors counted by their code (first word)."""
+    stats = server.stats
+    stats.total_error_replies += 1
+    code = msg.split(" ", 1)[0] if msg else "ERR"
+    errors = stats.errors
+    errors[code] = errors.get(code, 0) + 1
 
 
 def _execute_checked(client: ClientState, spec: CommandSpec | None, argv: list, big: bool) -> object:
     """The slow path: every check that can fail, with Redis's error for each."""
     if spec is None:
-        if client.multi is not None:
-            client.multi_error = True
         raise _unknown(argv)
     if not spec.arity_ok(len(argv)):
-        if client.multi is not None:
-            client.multi_error = True
         raise RespError(f"ERR wrong number of arguments for '{spec.name}' command")
     if not client.authenticated and "noauth" not in spec.flags:
         raise RespError(ERR_NOAUTH)
@@ -118,7 +146,7 @@ def _execute_checked(client: ClientState, spec: CommandSpec | None, argv: list, 
 def call(client: ClientState, spec: CommandSpec, argv: list, big: bool | None = None) -> object:
     """Run a handler: MONITOR feed, timing, commandstats, slowlog; release unused big args."""
     server = client.server
-    if server.monitors:
+    if server.monitors and "admin" not in spec.flags:
         _feed_monitors(client, argv)
     if big is None:
         big = any(type(a) is not bytes for a in argv)
@@ -146,7 +174,7 @@ def call(client: ClientState, spec: CommandSpec, argv: list, big: bool | None = 
     client.last_cmd = spec.bname
     if type(reply) is RespError:
         st.failed_calls += 1
-        stats.total_error_replies += 1
+        count_error(server, reply.msg)
     if usec >= server.slowlog_log_slower_than >= 0:
         server.slowlog.add(argv, usec, client.addr, client.name)
     return reply

@@ -23,6 +23,7 @@ ProtocolError with Redis's message; the connection replies it and closes that cl
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 try:  # hiredis parses pipelines of small requests in C; the pure-Python path is the fallback
@@ -38,6 +39,9 @@ UNAUTH_MULTIBULK_MAX = 10         # unauthenticated clients may not send more ar
 UNAUTH_BULK_MAX = 16 * 1024       # ... nor longer bulk strings than this
 FAST_BATCH_MAX = 64 * 1024        # the batch fast path copies at most this much of the buffer
 FAST_ARGS_MAX = 1024              # requests with more arguments go through the general path
+# hiredis builds aggregates eagerly: `*2147483648` would make it allocate for seconds. Buffers with
+# any aggregate header of 1000+ elements, or a simple string, go to the Python path instead.
+_HIREDIS_UNSAFE = re.compile(rb"[*%~>|]-?\d{4}|\r\n\+")
 
 
 class ProtocolError(Exception):
@@ -135,7 +139,7 @@ class RequestParser:
         if self.remaining or self.sink_crlf or not 0 < end - pos <= FAST_BATCH_MAX \
                 or not self.authenticated or buf[pos] != 42:
             return pos
-        if _Reader is not None and buf.find(b"\r\n+", pos, end) < 0:
+        if _Reader is not None and _HIREDIS_UNSAFE.search(buf, pos, end) is None:
             got = _hiredis_batch(buf, pos, end)
             if got is not None:
                 out.extend(got)

@@ -182,3 +182,13 @@ def test_random_bytes_never_crash(data):
             feed_all([data], batch=batch)
         except ProtocolError:
             pass
+
+
+@pytest.mark.parametrize("data", [b"*2147483648\r\n", b"*1\r\n*2147483648\r\n", b"*1\r\n%99999999\r\n"])
+def test_huge_aggregate_headers_never_reach_hiredis(data):
+    # hiredis allocates aggregates eagerly (seconds for 2**31 elements): the fast path must
+    # leave such buffers to the Python parser, which rejects them at once.
+    out: list = []
+    assert RequestParser().parse_batch(bytearray(data), 0, len(data), out) == 0 and out == []
+    with pytest.raises(ProtocolError):
+        feed_all([data], batch=True)

@@ -155,10 +155,10 @@ class RequestParser:
             nl = find(b"\r\n", p)
             if nl < 0:
                 break
-            try:
-                n = int(data[p + 1:nl])
-            except ValueError:
+            digits = data[p + 1:nl]
+            if not digits.isdigit() or digits[0] == 48:  # plain digits, no sign or leading 0
                 break
+            n = int(digits)
             if not 0 < n <= limit:
                 break
             q = nl + 2
@@ -169,10 +169,10 @@ class RequestParser:
                 nl = find(b"\r\n", q)
                 if nl < 0:
                     break
-                try:
-                    ln = int(data[q + 1:nl])
-                except ValueError:
+                digits = data[q + 1:nl]
+                if not digits.isdigit() or (digits[0] == 48 and len(digits) > 1):
                     break
+                ln = int(digits)
                 q = nl + 2
                 if not 0 <= ln < BIG_ARG or q + ln + 2 > n_end:
                     break
@@ -208,10 +208,9 @@ class RequestParser:
             if end - pos > INLINE_MAX:
                 raise ProtocolError("ERR Protocol error: too big mbulk count string")
             return -pos - 1
-        try:
-            n = int(buf[pos + 1:nl])
-        except ValueError:
-            raise ProtocolError("ERR Protocol error: invalid multibulk length") from None
+        n = strict_int(buf[pos + 1:nl])
+        if n is None:
+            raise ProtocolError("ERR Protocol error: invalid multibulk length")
         limit = MULTIBULK_MAX if self.authenticated else UNAUTH_MULTIBULK_MAX
         if n > limit:
             raise ProtocolError("ERR Protocol error: invalid multibulk length")
@@ -264,10 +263,9 @@ class RequestParser:
         return argv, pos
 
     def _bulk_len(self, buf: bytearray, pos: int, nl: int) -> int:
-        try:
-            n = int(buf[pos + 1:nl])
-        except ValueError:
-            raise ProtocolError("ERR Protocol error: invalid bulk length") from None
+        n = strict_int(buf[pos + 1:nl])
+        if n is None:
+            raise ProtocolError("ERR Protocol error: invalid bulk length")
         limit = self.max_bulk_len if self.authenticated else UNAUTH_BULK_MAX
         if n < 0 or n > limit:
             raise ProtocolError("ERR Protocol error: invalid bulk length")
@@ -301,6 +299,14 @@ class RequestParser:
         if argv is None:
             raise ProtocolError("ERR Protocol error: unbalanced quotes in request")
         return (argv or None), nl + 1
+
+
+_STRICT_INT = re.compile(rb"-?(?:0|[1-9][0-9]{0,18})")
+
+
+def strict_int(text: bytes | bytearray) -> int | None:
+    """Redis's string2ll: optional '-', digits, no '+', spaces, underscores or leading zeros."""
+    return int(text) if _STRICT_INT.fullmatch(text) else None
 
 
 def _hiredis_batch(buf: bytearray, pos: int, end: int) -> list | None:

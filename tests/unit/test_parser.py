@@ -192,3 +192,11 @@ def test_huge_aggregate_headers_never_reach_hiredis(data):
     assert RequestParser().parse_batch(bytearray(data), 0, len(data), out) == 0 and out == []
     with pytest.raises(ProtocolError):
         feed_all([data], batch=True)
+
+
+@pytest.mark.parametrize("data", [b"*1\r\n$+4\r\nPING\r\n", b"*+1\r\n$4\r\nPING\r\n", b"*1\r\n$04\r\nPING\r\n",
+                                  b"*1\r\n$4_0\r\nPING\r\n", b"* 1\r\n$4\r\nPING\r\n"])
+def test_lengths_are_parsed_like_string2ll(data):
+    for batch in (False, True):
+        with pytest.raises(ProtocolError):
+            feed_all([data], batch=batch)

@@ -71,6 +71,7 @@ class Connection(asyncio.BufferedProtocol):
         st = self.state
         self.client = ClientState(st, self, st.new_client_id(), _addr(peer), _addr(local))
         self.client.tls = self.tls
+        self.parser.authenticated = self.client.authenticated   # unauthenticated limits from byte 0
         st.stats.total_connections_received += 1
         refusal = self.server.admission_error(self, raw_peer)
         if refusal:

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 ERR_NAME_CHARS = "ERR Client names cannot contain spaces, newlines or special characters."
 ERR_HELLO_NOAUTH = (
     "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-    "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+    "HELLO AUTH <user> <pass> option can be used to authenticate the client and "
     "select the RESP protocol version at the same time")
 ERR_AUTH_NOPASS = ("ERR AUTH <password> called without any password configured for the default "
                    "user. Are you sure your configuration is correct?")

@@ -6,6 +6,7 @@ File format (one file per topic; a case id is `<file stem>/<case name>`):
     === case-name                     starts a case; every case runs on a freshly FLUSHALLed server
     @modes raw2,raw3                  optional: restrict the case to some runner modes
     SET k "hello world"               a command, split like a POSIX shell (quotes, backslashes)
+    SET big <ab*40000>                an argument `<text*N>` is `text` repeated N times (big values)
     !approx=1 TTL k                   a comparison modifier before the command (see MODIFIERS)
     @conn b                           following commands go through connection "b" (default "a")
     @sleep 0.12                       sleep (once: both servers run in lockstep)
@@ -25,6 +26,7 @@ Modifiers (default is byte-exact):
 from __future__ import annotations
 
 import ast
+import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +35,14 @@ CORPUS_DIR = Path(__file__).with_name("corpus")
 ALL_MODES = ("raw2", "raw3", "py2", "py3")
 RAW_MODES = ("raw2", "raw3")
 MODIFIERS = ("shape", "approx", "sorted", "pairs", "unknown", "ignore")
+
+
+def _show(arg: bytes) -> str:
+    if len(arg) > 64 and arg == arg[:1] * len(arg):
+        return f"<{arg[:1].decode('latin-1')}*{len(arg)}>"
+    if len(arg) > 200:
+        return shlex.quote(arg[:60].decode("utf-8", "backslashreplace")) + f"...({len(arg)} bytes)"
+    return shlex.quote(arg.decode("utf-8", "backslashreplace"))
 
 
 @dataclass(frozen=True)
@@ -46,7 +56,7 @@ class Cmd:
     line: int = 0
 
     def text(self) -> str:
-        return " ".join(shlex.quote(a.decode("utf-8", "backslashreplace")) for a in self.args)
+        return " ".join(_show(a) for a in self.args)
 
 
 @dataclass(frozen=True)
@@ -108,6 +118,16 @@ class Case:
         return "\n".join(out)
 
 
+_REPEAT = re.compile(r"^<(.+)\*(\d+)>$", re.S)
+
+
+def _arg(token: str) -> bytes:
+    m = _REPEAT.match(token)
+    if m:
+        return m.group(1).encode() * int(m.group(2))
+    return token.encode("utf-8", "surrogateescape")
+
+
 def _split_modifiers(tokens: list[str]) -> tuple[str, int, list[str]]:
     check, tol = "exact", 0
     while tokens and tokens[0].startswith("!"):
@@ -162,7 +182,7 @@ def parse_file(path: Path) -> list[Case]:
         check, tol, tokens = _split_modifiers(shlex.split(line))
         if not tokens:
             raise ValueError(f"{where}: empty command")
-        args = tuple(t.encode("utf-8", "surrogateescape") for t in tokens)
+        args = tuple(_arg(t) for t in tokens)
         cur.steps.append(Cmd(conn, args, check, tol, lineno))
     return cases
 

@@ -216,7 +216,12 @@ class Mismatch:
     def markdown(self) -> str:
         return (f"### `{self.case.id}` [{self.mode}] ({self.case.source}){self.note}\n"
                 f"```\n{self.case.listing(self.index)}\n```\n"
-                f"- redis: `{self.redis_reply!r}`\n- ours:  `{self.ours_reply!r}`\n")
+                f"- redis: `{_short(self.redis_reply)}`\n- ours:  `{_short(self.ours_reply)}`\n")
+
+
+def _short(reply: Any, limit: int = 400) -> str:
+    text = repr(reply)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
 
 
 def flushall(port: int) -> None:

@@ -165,8 +165,10 @@ def test_redis_py_sync_server_commands(pair: Pair, protocol: int, parser: type) 
         assert r.config_get("maxmemory") == {"maxmemory": "268435456"}
         t = r.time()
         assert isinstance(t, tuple) and abs(t[0] - time.time()) < 5
-        with pytest.raises(redis.ResponseError, match=r"^unknown command 'LPUSH', with args beginning with: 'l' 'x' $"):
-            r.lpush("l", "x")
+        if not pair.ours_is_redis:
+            with pytest.raises(redis.ResponseError,
+                               match=r"^unknown command 'LPUSH', with args beginning with: 'l' 'x' $"):
+                r.lpush("l", "x")
         assert r.execute_command("CLIENT SETINFO", "LIB-NAME", "compat") in (True, b"OK", "OK")
     finally:
         r.close()
@@ -269,7 +271,8 @@ def test_redis_cli_piped_same_as_redis(pair: Pair) -> None:
     want, got = _cli(pair.redis.port, stdin=script), _cli(pair.ours.port, stdin=script)
     assert got == want
     lpush = "ERR unknown command 'lpush', with args beginning with: 'l' 'x' \n\n"
-    assert _cli(pair.ours.port, stdin="lpush l x\n") == lpush
+    if not pair.ours_is_redis:
+        assert _cli(pair.ours.port, stdin="lpush l x\n") == lpush
     shell = subprocess.run(f"echo -e 'set a 1\\nget a' | redis-cli -p {pair.ours.port}", shell=True,
                            executable="/bin/bash", capture_output=True, text=True, timeout=10)
     assert shell.stdout == "OK\n1\n"

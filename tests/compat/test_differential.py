@@ -149,3 +149,33 @@ def test_client_list_own_line(pair: Pair, sub: bytes) -> None:
         assert len(mine) == 1, (sp.port, mine)
         assert mine[0]["db"] == "0"
         assert mine[0]["cmd"] == "client|" + sub.decode().lower(), (sp.port, mine[0]["cmd"])
+
+
+PATHOLOGICAL_GLOBS = ["*a" * 12 + "*b", "*a" * 30 + "*b", "*a*" * 5 + "?" * 20 + "b"]
+
+
+@pytest.mark.parametrize("command", ["KEYS", "SCAN"])
+def test_pathological_glob_is_fast(compat_redis, command: str) -> None:
+    """Patterns that make a backtracking matcher exponential answer at once, like Redis 7.0.9+.
+
+    Runs on a private server of ours: a matcher that hangs must not block the shared pair.
+    """
+    from tests.conftest import start_ours
+
+    ours = start_ours()
+    try:
+        for sp in (compat_redis, ours):
+            c = RawConn(sp.port, timeout=2.0)
+            try:
+                c.call([b"FLUSHALL"])
+                c.call([b"SET", b"a" * 60, b"v"])
+                for pat in PATHOLOGICAL_GLOBS:
+                    args = [b"KEYS", pat.encode()] if command == "KEYS" else \
+                        [b"SCAN", b"0", b"MATCH", pat.encode(), b"COUNT", b"100"]
+                    want = b"*0\r\n" if command == "KEYS" else b"*2\r\n$1\r\n0\r\n*0\r\n"
+                    assert c.call(args) == want, (sp.port, pat)
+            finally:
+                c.close()
+    finally:
+        ours.proc.kill()
+        ours.proc.wait(5)

@@ -45,6 +45,25 @@ def compat_ours() -> Iterator[ServerProc]:
     sp.stop()
 
 
+AUTH_PASSWORD = "s3cret"
+"""requirepass of the auth pair (corpus/auth.txt runs there)."""
+
+
+@pytest.fixture(scope="session")
+def auth_pair() -> Iterator[Pair]:
+    """A second pair started with --requirepass, for the authentication cases."""
+    args = (*SERVER_ARGS, "--requirepass", AUTH_PASSWORD)
+    r = start_redis(*args)
+    try:
+        o = start_redis(*args) if TARGET == "redis" else start_ours(*args)
+    except BaseException:
+        r.stop()
+        raise
+    yield Pair(r, o, TARGET == "redis")
+    o.stop()
+    r.stop()
+
+
 @pytest.fixture(scope="session")
 def pair(compat_redis: ServerProc, compat_ours: ServerProc) -> Pair:
     return Pair(compat_redis, compat_ours, TARGET == "redis")

@@ -224,9 +224,11 @@ def _short(reply: Any, limit: int = 400) -> str:
     return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
 
 
-def flushall(port: int) -> None:
+def flushall(port: int, password: str | None = None) -> None:
     c = RawConn(port)
     try:
+        if password:
+            assert c.call([b"AUTH", password.encode()]) == b"+OK\r\n"
         reply = c.call([b"FLUSHALL"])
         assert reply == b"+OK\r\n", reply
     finally:
@@ -234,10 +236,12 @@ def flushall(port: int) -> None:
 
 
 def run_case(case: Case, mode: str, redis_port: int, ours_port: int,
-             ours_is_redis: bool = False) -> list[Mismatch]:
-    """Run `case` in lockstep; every step whose replies differ becomes a Mismatch."""
-    flushall(redis_port)
-    flushall(ours_port)
+             ours_is_redis: bool = False, password: str | None = None) -> list[Mismatch]:
+    """Run `case` in lockstep; every step whose replies differ becomes a Mismatch.
+
+    `password`: the servers' requirepass (used for the FLUSHALL before the case only)."""
+    flushall(redis_port, password)
+    flushall(ours_port, password)
     rside, oside = Side(redis_port, mode), Side(ours_port, mode)
     out: list[Mismatch] = []
     try:
@@ -279,6 +283,7 @@ def _main() -> None:
     import sys
 
     sys.path.insert(0, os.getcwd())
+    from tests.compat.conftest import AUTH_PASSWORD, SERVER_ARGS
     from tests.compat.corpus import load
     from tests.conftest import start_ours, start_redis
 
@@ -287,29 +292,39 @@ def _main() -> None:
     ap.add_argument("--mode", action="append", choices=["raw2", "raw3", "py2", "py3"])
     ap.add_argument("filters", nargs="*")
     ns = ap.parse_args()
-    args = ("--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru")
-    rs = start_redis(*args)
-    os_ = start_redis(*args) if ns.target == "redis" else start_ours(*args)
+    cases = [c for c in load() if not ns.filters or any(f in c.id for f in ns.filters)]
+    servers = []
+
+    def start_pair(*extra: str) -> tuple[int, int]:
+        args = (*SERVER_ARGS, *extra)
+        servers.append(start_redis(*args))
+        servers.append(start_redis(*args) if ns.target == "redis" else start_ours(*args))
+        return servers[-2].port, servers[-1].port
+
     total = bad = 0
     try:
-        for case in load():
-            if ns.filters and not any(f in case.id for f in ns.filters):
-                continue
+        plain = start_pair()
+        auth = start_pair("--requirepass", AUTH_PASSWORD) if any(
+            c.id.startswith("auth/") for c in cases) else plain
+        for case in cases:
+            is_auth = case.id.startswith("auth/")
+            rport, oport = auth if is_auth else plain
             for mode in ns.mode or case.modes:
                 if mode not in case.modes:
                     continue
                 total += 1
-                mism = run_case(case, mode, rs.port, os_.port, ns.target == "redis")
+                mism = run_case(case, mode, rport, oport, ns.target == "redis",
+                                AUTH_PASSWORD if is_auth else None)
                 if mism:
                     bad += 1
                     print(mism[0].markdown())
                     for m in mism[1:]:
                         print(f"  also step {m.index}: {m.step.text()}: "
-                              f"redis {m.redis_reply!r} / ours {m.ours_reply!r}")
+                              f"redis {_short(m.redis_reply)} / ours {_short(m.ours_reply)}")
                     print()
     finally:
-        rs.stop()
-        os_.stop()
+        for sp in servers:
+            sp.stop()
     print(f"{bad} of {total} case runs differ")
 
 

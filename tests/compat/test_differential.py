@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from tests.compat.conftest import Pair
+from tests.compat.conftest import AUTH_PASSWORD, Pair
 from tests.compat.corpus import load
 from tests.compat.runner import run_case, unknown_command_reply
 from tests.compat.wire import RawConn
@@ -35,8 +35,12 @@ def _params() -> list:
 
 
 @pytest.mark.parametrize(("case", "mode"), _params())
-def test_corpus(pair: Pair, case, mode: str) -> None:
-    mism = run_case(case, mode, pair.redis.port, pair.ours.port, pair.ours_is_redis)
+def test_corpus(request: pytest.FixtureRequest, case, mode: str) -> None:
+    """corpus/auth.txt runs on the --requirepass pair, everything else on the plain pair."""
+    auth = case.id.startswith("auth/")
+    pair: Pair = request.getfixturevalue("auth_pair" if auth else "pair")
+    mism = run_case(case, mode, pair.redis.port, pair.ours.port, pair.ours_is_redis,
+                    AUTH_PASSWORD if auth else None)
     if mism:
         detail = "\n".join(m.markdown() for m in mism[:5])
         pytest.fail(f"{len(mism)} reply(s) differ from Redis:\n{detail}", pytrace=False)

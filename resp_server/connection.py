@@ -241,15 +241,24 @@ class Connection(asyncio.BufferedProtocol):
 
     # --- writing ------------------------------------------------------------------------------
     def _flush(self) -> None:
+        w = self.writer
         t = self.transport
-        if t is None or t.is_closing():
-            if self.writer.pending():
-                _, pins = self.writer.take()
-                for item in pins:
-                    self.keyspace.unpin(item)
+        if not w.parts:                      # the common case: only small replies, one write
+            if not w.small:
+                return
+            data = bytes(w.small)
+            w.small.clear()
+            if t is None or t.is_closing():
+                return
+            t.write(data)
+            self.state.stats.total_net_output_bytes += len(data)
+            if self.inflight or t.get_write_buffer_size():
+                self._after_write()
             return
-        parts, pins = self.writer.take()
-        if not parts:
+        parts, pins = w.take()
+        if t is None or t.is_closing():
+            for item in pins:
+                self.keyspace.unpin(item)
             return
         n = 0
         for p in parts:
@@ -259,7 +268,10 @@ class Connection(asyncio.BufferedProtocol):
         if pins:
             self.inflight.extend(pins)
             self.inflight_bytes += sum(i.length for i in pins)
-        if self.inflight and t.get_write_buffer_size() == 0:
+        self._after_write()
+
+    def _after_write(self) -> None:
+        if self.inflight and self.transport.get_write_buffer_size() == 0:
             self._unpin_all()
         self._apply_backpressure()
 

@@ -39,9 +39,11 @@ UNAUTH_MULTIBULK_MAX = 10         # unauthenticated clients may not send more ar
 UNAUTH_BULK_MAX = 16 * 1024       # ... nor longer bulk strings than this
 FAST_BATCH_MAX = 64 * 1024        # the batch fast path copies at most this much of the buffer
 FAST_ARGS_MAX = 1024              # requests with more arguments go through the general path
-# hiredis builds aggregates eagerly: `*2147483648` would make it allocate for seconds. Buffers with
-# any aggregate header of 1000+ elements, or a simple string, go to the Python path instead.
-_HIREDIS_UNSAFE = re.compile(rb"[*%~>|]-?\d{4}|\r\n\+")
+# hiredis builds aggregates eagerly: `*2147483648` makes it allocate (and zero) gigabytes. Buffers
+# where an aggregate type byte is followed by 7+ digits go to the Python path instead; the check
+# maps digits to '0' and aggregate bytes to '*' (one C pass) and looks for "*0000000".
+_AGGREGATE_DIGITS = bytes.maketrans(b"0123456789%~>|", b"0000000000****")
+_HUGE_AGGREGATE = b"*0000000"
 
 
 class ProtocolError(Exception):
@@ -139,7 +141,8 @@ class RequestParser:
         if self.remaining or self.sink_crlf or not 0 < end - pos <= FAST_BATCH_MAX \
                 or not self.authenticated or buf[pos] != 42:
             return pos
-        if _Reader is not None and _HIREDIS_UNSAFE.search(buf, pos, end) is None:
+        if _Reader is not None and buf.find(b"\r\n+", pos, end) < 0 and \
+                buf[pos:end].translate(_AGGREGATE_DIGITS).find(_HUGE_AGGREGATE) < 0:
             got = _hiredis_batch(buf, pos, end)
             if got is not None:
                 out.extend(got)

@@ -70,13 +70,14 @@ class StringsMachine(RuleBasedStateMachine):
 
     ours_port: int = 0
     redis_port: int | None = None
+    protocol: int = 2
 
     def __init__(self) -> None:
         super().__init__()
-        self.ours = redis.Redis(port=self.ours_port, single_connection_client=True)
-        self.fake = fakeredis.FakeRedis(server=fakeredis.FakeServer(), single_connection_client=True)
-        self.real = (redis.Redis(port=self.redis_port, single_connection_client=True)
-                     if self.redis_port else None)
+        kw = {"single_connection_client": True, "protocol": self.protocol}
+        self.ours = redis.Redis(port=self.ours_port, **kw)
+        self.fake = fakeredis.FakeRedis(server=fakeredis.FakeServer(), **kw)
+        self.real = redis.Redis(port=self.redis_port, **kw) if self.redis_port else None
         for c in self.clients():
             c.flushall()
         self.history: list[str] = []
@@ -213,6 +214,36 @@ class StringsMachine(RuleBasedStateMachine):
     def copy(self, src: bytes, dst: bytes, replace: bool) -> None:
         self.check("COPY", src, dst, *(["REPLACE"] if replace else []))
 
+    # ------------------------------------------------------------ databases and transactions
+
+    @rule(db=st.integers(min_value=0, max_value=2))
+    def select(self, db: int) -> None:
+        self.check("SELECT", db)
+
+    @rule(k=KEYS, db=st.integers(min_value=0, max_value=2))
+    def move(self, k: bytes, db: int) -> None:
+        self.check("MOVE", k, db)
+
+    @rule(a=st.integers(min_value=0, max_value=2), b=st.integers(min_value=0, max_value=2))
+    def swapdb(self, a: int, b: int) -> None:
+        self.check("SWAPDB", a, b)
+
+    @rule(src=KEYS, dst=KEYS, db=st.integers(min_value=0, max_value=2), replace=st.booleans())
+    def copy_db(self, src: bytes, dst: bytes, db: int, replace: bool) -> None:
+        self.check("COPY", src, dst, "DB", db, *(["REPLACE"] if replace else []))
+
+    @rule(ops=st.lists(st.one_of(
+        st.tuples(st.just("SET"), KEYS, VALUES), st.tuples(st.just("INCR"), KEYS),
+        st.tuples(st.just("APPEND"), KEYS, VALUES), st.tuples(st.just("GET"), KEYS),
+        st.tuples(st.just("DEL"), KEYS), st.tuples(st.just("EXPIRE"), KEYS, SECONDS),
+        st.tuples(st.just("RENAME"), KEYS, KEYS)), min_size=1, max_size=4))
+    def transaction(self, ops: list[tuple]) -> None:
+        """MULTI, the commands (each answers QUEUED), EXEC with per-command results or errors."""
+        self.check("MULTI")
+        for op in ops:
+            self.check(*op)
+        self.check("EXEC")
+
     @invariant()
     def same_keyspace(self) -> None:
         if not self.history:
@@ -223,10 +254,12 @@ class StringsMachine(RuleBasedStateMachine):
         assert len(set(sizes)) == 1, f"DBSIZE differ {sizes}"
 
 
-def test_stateful_vs_fakeredis(pair) -> None:
-    """Ours against fakeredis (always) and real Redis (when installed)."""
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_stateful_vs_fakeredis(pair, protocol: int) -> None:
+    """Ours against fakeredis (always) and real Redis (when installed), RESP2 and RESP3."""
     StringsMachine.ours_port = pair.ours.port
     StringsMachine.redis_port = pair.redis.port
+    StringsMachine.protocol = protocol
     run_state_machine_as_test(StringsMachine, settings=settings(
         max_examples=30, stateful_step_count=30, deadline=None, derandomize=True,
         suppress_health_check=list(HealthCheck), database=None))
@@ -236,6 +269,7 @@ def test_stateful_ours_vs_fakeredis_only(compat_ours) -> None:
     """Without a real Redis in the loop: fakeredis alone is the oracle (errors compared loosely)."""
     StringsMachine.ours_port = compat_ours.port
     StringsMachine.redis_port = None
+    StringsMachine.protocol = 2
     run_state_machine_as_test(StringsMachine, settings=settings(
         max_examples=15, stateful_step_count=30, deadline=None, derandomize=True,
         suppress_health_check=list(HealthCheck), database=None))

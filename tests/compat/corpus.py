@@ -10,7 +10,8 @@ File format (one file per topic; a case id is `<file stem>/<case name>`):
     !approx=1 TTL k                   a comparison modifier before the command (see MODIFIERS)
     @conn b                           following commands go through connection "b" (default "a")
     @sleep 0.12                       sleep (once: both servers run in lockstep)
-    @raw 1 b"PING\\r\\n"              literal bytes (a Python bytes literal), then read N replies
+    @raw 1 b"PING\\r\\n"              literal bytes (a Python bytes literal, + and * N allowed),
+                                      then read N replies
     @scan MATCH k* COUNT 2            full SCAN iteration; the SETS of keys returned are compared
 
 Modifiers (default is byte-exact):
@@ -128,6 +129,22 @@ def _arg(token: str) -> bytes:
     return token.encode("utf-8", "surrogateescape")
 
 
+def _bytes_expr(text: str) -> bytes:
+    """A bytes literal, or literals joined with + and repeated with * N (nothing else)."""
+    def ev(node: ast.AST) -> bytes | int:
+        if isinstance(node, ast.Constant) and isinstance(node.value, bytes | int):
+            return node.value
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Mult):
+            a, b = ev(node.left), ev(node.right)
+            return a + b if isinstance(node.op, ast.Add) else a * b  # type: ignore[operator]
+        raise ValueError(f"not a bytes expression: {text}")
+
+    value = ev(ast.parse(text, mode="eval").body)
+    if not isinstance(value, bytes):
+        raise ValueError(f"not bytes: {text}")
+    return value
+
+
 def _split_modifiers(tokens: list[str]) -> tuple[str, int, list[str]]:
     check, tol = "exact", 0
     while tokens and tokens[0].startswith("!"):
@@ -169,8 +186,7 @@ def parse_file(path: Path) -> list[Case]:
                 cur.steps.append(Sleep(float(rest)))
             elif word == "@raw":
                 n, _, lit = rest.partition(" ")
-                data = ast.literal_eval(lit)
-                assert isinstance(data, bytes), where
+                data = _bytes_expr(lit)
                 cur.steps.append(Raw(conn, data, int(n), line=lineno))
                 cur.modes = tuple(m for m in cur.modes if m in RAW_MODES)
             elif word == "@scan":

@@ -56,6 +56,8 @@ class Connection(asyncio.BufferedProtocol):
         self.writer = ReplyWriter(pin=self.keyspace.pin)
         self.inflight: list = []           # pinned items whose memory the transport may still hold
         self.inflight_bytes = 0
+        self.copied = 0                    # copied bytes written since the transport was last empty
+        self.deferred: list = []           # parsed requests not yet run: reading paused mid-batch
         self.flow: FlowControl | None = None
         self.closing = False
         self.processing = False
@@ -175,10 +177,14 @@ class Connection(asyncio.BufferedProtocol):
         self.processing = True
         try:
             while not self.closing and not self.flow.reading_paused:
+                if self.deferred:
+                    batch, self.deferred = self.deferred, []
+                    self._run_batch(client, batch)
+                    batch = []
+                    continue
                 pos = parser.parse_batch(self.buf, pos, self.end, batch)
                 if batch:
-                    for argv in batch:
-                        self._run(client, argv)
+                    self._run_batch(client, batch)
                     batch.clear()
                 else:
                     try:
@@ -200,6 +206,19 @@ class Connection(asyncio.BufferedProtocol):
         self._flush()
         if self.closing and self.transport is not None:
             self.transport.close()
+
+    def _run_batch(self, client: ClientState, batch: list) -> None:
+        """Run parsed requests in order; when output makes this client pause (back-pressure),
+        keep the rest for later so that one 64 KiB batch cannot pin or copy without bound."""
+        w = self.writer
+        it = iter(batch)
+        for argv in it:
+            self._run(client, argv)
+            if w.parts or len(w.small) > FLUSH_AT:
+                self._flush()
+                if self.flow.reading_paused or self.closing:
+                    self.deferred = list(it)
+                    return
 
     def _run(self, client: ClientState, argv: list, big: bool = False) -> None:
         try:
@@ -253,7 +272,7 @@ class Connection(asyncio.BufferedProtocol):
             t.write(data)
             self.state.stats.total_net_output_bytes += len(data)
             if self.inflight or t.get_write_buffer_size():
-                self._after_write()
+                self._after_write(len(data))
             return
         parts, pins = w.take()
         if t is None or t.is_closing():
@@ -265,26 +284,34 @@ class Connection(asyncio.BufferedProtocol):
             t.write(p)
             n += len(p)
         self.state.stats.total_net_output_bytes += n
+        pinned = 0
         if pins:
+            pinned = sum(i.length for i in pins)
             self.inflight.extend(pins)
-            self.inflight_bytes += sum(i.length for i in pins)
-        self._after_write()
+            self.inflight_bytes += pinned
+            self.server.pinned_inflight += pinned
+        self._after_write(n if self.tls else n - pinned)   # TLS encrypts: every byte is a copy
 
-    def _after_write(self) -> None:
-        if self.inflight and self.transport.get_write_buffer_size() == 0:
+    def _after_write(self, copied: int) -> None:
+        pending = self.transport.get_write_buffer_size()
+        if pending == 0:
             self._unpin_all()
-        self._apply_backpressure()
+            self.copied = 0
+            return
+        self.copied += copied
+        self._apply_backpressure(pending)
 
-    def _apply_backpressure(self) -> None:
-        t = self.transport
-        pending = t.get_write_buffer_size()
-        copied = pending - self.inflight_bytes
+    def _apply_backpressure(self, pending: int) -> None:
+        """Disconnect past client-output-buffer-limit; stop reading while pending copies exceed
+        output_pause_copied or pinned replies exceed the server's pinned bounds."""
         limit = self.state.client_output_buffer_limit
         if limit and pending > limit:
             self.server.log.warning("client %s closed: output buffer limit", self.client.addr)
             self.kill()
             return
-        if copied > self.server.output_pause_copied or self.inflight_bytes > self.server.output_pause_pinned:
+        srv = self.server
+        if min(pending, self.copied) > srv.output_pause_copied or \
+                (self.inflight_bytes and srv.pinned_over(self.inflight_bytes)):
             self.flow.pause_reading()
 
     def pause_writing(self) -> None:
@@ -292,9 +319,10 @@ class Connection(asyncio.BufferedProtocol):
 
     def resume_writing(self) -> None:
         self._unpin_all()
+        self.copied = 0
         if self.flow.reading_paused and not self.closing:
             self.flow.resume_reading()
-            if self.end > self.start:
+            if self.end > self.start or self.deferred:
                 self._process()
 
     def _unpin_all(self) -> None:
@@ -302,6 +330,7 @@ class Connection(asyncio.BufferedProtocol):
             unpin = self.keyspace.unpin
             for item in self.inflight:
                 unpin(item)
+            self.server.pinned_inflight -= self.inflight_bytes
             self.inflight = []
             self.inflight_bytes = 0
 

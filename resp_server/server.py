@@ -22,6 +22,8 @@ from resp_server.connection import Connection
 from resp_server.state import ServerState
 
 SHUTDOWN_GRACE = 5.0          # seconds connections get to flush replies on shutdown
+PINNED_CONN_SHARE = 8         # one client's unsent pinned replies: at most maxmemory / 8 ...
+PINNED_ALL_SHARE = 2          # ... and all clients' together at most maxmemory / 2
 EXPIRE_BUDGET_MS = 1.0        # active-expiry time per tick (Redis: 25% of a 100 ms tick; we are leaner)
 DENIED = ("DENIED Redis is running in protected mode because protected mode is enabled and no "
           "password is set for the default user. In this mode connections are only accepted from "
@@ -50,6 +52,7 @@ class Server:
         self.listeners: list[asyncio.AbstractServer] = []
         self.output_pause_copied = 16 * MIB    # stop reading a client with this much copied output
         self.output_pause_pinned = 256 * MIB   # ... or this much pinned slab memory in flight
+        self.pinned_inflight = 0               # slab bytes referenced by unsent replies, all clients
         self._stop: asyncio.Event | None = None
         self.protected_mode = config.protected_mode
 
@@ -60,6 +63,16 @@ class Server:
         if self.protected_mode and not self.state.auth_required() and not _is_loopback(peer):
             return DENIED
         return None
+
+    def pinned_over(self, conn_pinned: int) -> bool:
+        """Should a client with conn_pinned bytes of pinned replies in flight stop reading?
+        Under maxmemory, one client may pin 1/PINNED_CONN_SHARE of it and all clients together
+        1/PINNED_ALL_SHARE, so that stalled readers never leave the cache nothing to evict."""
+        cap = self.state.keyspace.maxmemory
+        if not cap:
+            return conn_pinned > self.output_pause_pinned
+        return (conn_pinned > min(self.output_pause_pinned, cap // PINNED_CONN_SHARE)
+                or self.pinned_inflight > cap // PINNED_ALL_SHARE)
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:

@@ -52,7 +52,8 @@ class Connection(asyncio.BufferedProtocol):
         self.start = 0                     # first unparsed byte in buf
         self.end = 0                       # end of received bytes in buf
         self.parser = RequestParser(self._sink_for, self._release_sink,
-                                    self.state.proto_max_bulk_len)
+                                    self.state.proto_max_bulk_len,
+                                    self.state.client_query_buffer_limit)
         self.writer = ReplyWriter(pin=self.keyspace.pin)
         self.inflight: list = []           # pinned items whose memory the transport may still hold
         self.inflight_bytes = 0

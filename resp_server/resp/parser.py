@@ -35,6 +35,7 @@ except ImportError:  # pragma: no cover - hiredis is a declared dependency
 BIG_ARG = 32 * 1024               # bulk arguments of this size or more get a sink of their own
 INLINE_MAX = 64 * 1024            # longest inline request / header line (Redis PROTO_INLINE_MAX_SIZE)
 MULTIBULK_MAX = 1024 * 1024       # most arguments in one request (Redis caps at INT_MAX; be sane)
+INT_MAX = 2**31 - 1               # Redis's bound on a multibulk count ("invalid multibulk length")
 UNAUTH_MULTIBULK_MAX = 10         # unauthenticated clients may not send more arguments than this
 UNAUTH_BULK_MAX = 16 * 1024       # ... nor longer bulk strings than this
 FAST_BATCH_MAX = 64 * 1024        # the batch fast path copies at most this much of the buffer
@@ -70,11 +71,12 @@ SinkFactory = Callable[[list, int], object]
 class RequestParser:
     __slots__ = ("argv", "remaining", "bulk_len", "sink", "sink_views", "sink_index",
                  "sink_offset", "sink_left", "sink_crlf", "sink_factory", "release",
-                 "max_bulk_len", "authenticated")
+                 "max_bulk_len", "authenticated", "held", "max_query")
 
     def __init__(self, sink_factory: SinkFactory | None = None,
                  release: Callable[[object], None] | None = None,
-                 max_bulk_len: int = 512 * 1024 * 1024) -> None:
+                 max_bulk_len: int = 512 * 1024 * 1024,
+                 max_query: int = 1024 * 1024 * 1024) -> None:
         self.argv: list = []           # arguments of the request being parsed
         self.remaining = 0             # arguments still expected (0: at a request boundary)
         self.bulk_len = -1             # length of the bulk whose header was read, else -1
@@ -88,6 +90,8 @@ class RequestParser:
         self.release = release or (lambda sink: None)
         self.max_bulk_len = max_bulk_len
         self.authenticated = True
+        self.held = 0                  # bytes of this request's arguments held outside slab memory
+        self.max_query = max_query     # client-query-buffer-limit: bound on `held`
 
     # --- the big-argument path, driven by the connection ---------------------------------
     def receiving_sink(self) -> bool:
@@ -132,6 +136,7 @@ class RequestParser:
         self.argv = []
         self.remaining = 0
         self.bulk_len = -1
+        self.held = 0
 
     # --- parsing ------------------------------------------------------------------------------
     def parse_batch(self, buf: bytearray, pos: int, end: int, out: list) -> int:
@@ -214,8 +219,11 @@ class RequestParser:
         n = strict_int(buf[pos + 1:nl])
         if n is None:
             raise ProtocolError("ERR Protocol error: invalid multibulk length")
-        limit = MULTIBULK_MAX if self.authenticated else UNAUTH_MULTIBULK_MAX
-        if n > limit:
+        if n > INT_MAX:
+            raise ProtocolError("ERR Protocol error: invalid multibulk length")
+        if n > UNAUTH_MULTIBULK_MAX and not self.authenticated:
+            raise ProtocolError("ERR Protocol error: unauthenticated multibulk length")
+        if n > MULTIBULK_MAX:
             raise ProtocolError("ERR Protocol error: invalid multibulk length")
         if n > 0:
             self.remaining = n
@@ -255,6 +263,7 @@ class RequestParser:
                 if n >= BIG_ARG:
                     pos = self._start_sink(buf, pos, end, n)
                     continue
+                self._hold(n)
                 self.bulk_len = n
             if end - pos < n + 2:
                 return None, pos
@@ -263,20 +272,31 @@ class RequestParser:
             self.bulk_len = -1
             self.remaining -= 1
         self.argv = []
+        self.held = 0
         return argv, pos
 
     def _bulk_len(self, buf: bytearray, pos: int, nl: int) -> int:
         n = strict_int(buf[pos + 1:nl])
         if n is None:
             raise ProtocolError("ERR Protocol error: invalid bulk length")
-        limit = self.max_bulk_len if self.authenticated else UNAUTH_BULK_MAX
-        if n < 0 or n > limit:
+        if n < 0 or n > self.max_bulk_len:
             raise ProtocolError("ERR Protocol error: invalid bulk length")
+        if n > UNAUTH_BULK_MAX and not self.authenticated:
+            raise ProtocolError("ERR Protocol error: unauthenticated bulk length")
         return n
+
+    def _hold(self, n: int) -> None:
+        """Count n more bytes of this request held outside slab memory (small arguments, plain
+        buffers of big ones) against client-query-buffer-limit."""
+        self.held += n
+        if self.held > self.max_query:
+            raise ProtocolError("ERR Protocol error: client query buffer limit reached")
 
     def _start_sink(self, buf: bytearray, pos: int, end: int, n: int) -> int:
         sink = self.sink_factory(self.argv, n)
         self.sink = sink
+        if isinstance(sink, ByteSink):
+            self._hold(n)              # on error, discard() releases the sink
         self.sink_views = [v.cast("B") if v.format != "B" else v for v in sink.views()]
         self.sink_index = 0
         self.sink_offset = 0

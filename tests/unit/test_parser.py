@@ -132,11 +132,11 @@ def test_fast_path_is_as_strict_as_redis(data, msg):
 def test_unauthenticated_limits():
     p = RequestParser()
     p.authenticated = False
-    with pytest.raises(ProtocolError, match="invalid multibulk length"):
+    with pytest.raises(ProtocolError, match="unauthenticated multibulk length"):
         feed_all([b"*11\r\n"], p)
     p = RequestParser()
     p.authenticated = False
-    with pytest.raises(ProtocolError, match="invalid bulk length"):
+    with pytest.raises(ProtocolError, match="unauthenticated bulk length"):
         feed_all([b"*1\r\n$20000\r\n"], p)
 
 

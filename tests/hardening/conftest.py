@@ -1,0 +1,38 @@
+"""Fixtures of the hardening tier: certificates made on the fly, and the figures report.
+
+At the end of the session the figures the tests recorded (tests/hardening/support.py FIGURES) are
+printed in the terminal summary and written to $HARDENING_FIGURES (default
+/tmp/resp-hardening-figures.json) for the README's "Reliability and security" section.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.hardening.support import FIGURES, make_certs, save_figures
+
+
+@pytest.fixture(scope="session")
+def certs(tmp_path_factory) -> dict[str, str]:
+    """CA, server and client certificates (PEM paths), valid for 127.0.0.1 and localhost."""
+    d: Path = tmp_path_factory.mktemp("tls")
+    try:
+        return make_certs(d)
+    except ImportError:
+        pytest.skip("the cryptography package is not installed")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _figures_report(request) -> Iterator[None]:
+    yield
+    if not FIGURES:
+        return
+    save_figures()
+    tr = request.config.pluginmanager.get_plugin("terminalreporter")
+    if tr is not None:
+        tr.write_sep("-", "hardening figures")
+        for k, v in sorted(FIGURES.items()):
+            tr.write_line(f"{k}: {v}")

@@ -1,0 +1,82 @@
+"""RSS bound: fill to 3x maxmemory with 3 MiB values and read the server's RSS from /proc.
+
+Issue 3 states the bound as maxmemory + a fixed overhead (64 MiB + ~200-400 B per key); with a
+10% allowance for the slab page layout the test asserts
+    RSS <= 1.10 x maxmemory + 64 MiB
+for the RSS sampled every ~2 ms during the fill (so also while a SET is being received), for the
+kernel's peak (VmHWM) and for the RSS after the fill. The same fill against a real redis-server
+with the same maxmemory is measured for comparison and printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from scripts.rawclient import RawClient
+from tests.conftest import ServerProc, start_redis
+from tests.live.memhelpers import (
+    HOST,
+    MIB,
+    RssSampler,
+    get_exact,
+    hwm,
+    info,
+    pattern,
+    rss,
+    server,
+    set_reply,
+)
+
+VALUE = 3 * MIB
+
+
+def _fill(sp: ServerProc, cap: int) -> dict[str, float]:
+    """SET 3x cap of 3 MiB values; returns RSS figures (bytes) and the keys left."""
+    base = pattern(b"rss", 0, VALUE)
+    n = 3 * cap // VALUE
+    pid = sp.proc.pid
+    with RawClient(HOST, sp.port, timeout=60) as c, RssSampler(pid) as sampler:
+        start = rss(pid)
+        for i in range(n):
+            reply = set_reply(c, b"rss:%d" % i, base)
+            assert reply == b"OK", f"SET {i} answered {reply!r}"
+        after = rss(pid)
+        keys = c.call("DBSIZE")
+        assert isinstance(keys, int) and 0 < keys < n
+        buf = bytearray(VALUE + 1)
+        assert get_exact(c, b"rss:%d" % (n - 1), base, buf)   # the newest is there, intact
+        used = int(info(c, "memory")["used_memory"])
+    return {"start": start, "peak": max(sampler.peak, after), "after": after,
+            "hwm": hwm(pid), "keys": keys, "used": used, "samples": sampler.samples}
+
+
+@pytest.mark.parametrize(("maxmemory", "prealloc"), [
+    pytest.param("64mb", False, id="64mb"),
+    pytest.param("64mb", True, id="64mb-prealloc"),
+    pytest.param("256mb", False, id="256mb"),
+])
+def test_rss_stays_within_bound_after_3x_fill(maxmemory: str, prealloc: bool) -> None:
+    cap = int(maxmemory[:-2]) * MIB
+    bound = 1.10 * cap + 64 * MIB
+    args = ("--maxmemory", maxmemory) + (("--prealloc", "yes") if prealloc else ())
+    with server(*args) as sp:
+        ours = _fill(sp, cap)
+    line = (f"\nRSS {maxmemory}{' prealloc' if prealloc else ''}: ours after 3x fill "
+            f"{ours['after'] / MIB:.1f} MiB = {ours['after'] / cap:.2f} x maxmemory "
+            f"(peak sampled {ours['peak'] / MIB:.1f} MiB over {ours['samples']} samples, "
+            f"VmHWM {ours['hwm'] / MIB:.1f} MiB, at start {ours['start'] / MIB:.1f} MiB, "
+            f"used_memory {ours['used'] / MIB:.1f} MiB, {ours['keys']} keys; "
+            f"bound {bound / MIB:.1f} MiB)")
+    if not prealloc:
+        sp = start_redis("--maxmemory", maxmemory, "--maxmemory-policy", "allkeys-lru")
+        try:
+            theirs = _fill(sp, cap)
+        finally:
+            sp.stop()
+        line += (f"\n    redis-server same fill: {theirs['after'] / MIB:.1f} MiB = "
+                 f"{theirs['after'] / cap:.2f} x maxmemory (VmHWM {theirs['hwm'] / MIB:.1f} MiB, "
+                 f"{theirs['keys']} keys)")
+    print(line)
+    assert ours["peak"] <= bound, f"RSS peaked at {ours['peak'] / MIB:.1f} MiB during the fill"
+    assert ours["hwm"] <= bound, f"VmHWM {ours['hwm'] / MIB:.1f} MiB"
+    assert ours["after"] <= bound

@@ -9,8 +9,11 @@ allkeys-lru / allkeys-lfu), a fresh server replays the trace with LMCache's prot
 
 Values are VALUE bytes (4 KiB by default). Capacity is equalised in chunks, not bytes: for every
 configuration a calibration fills a fresh server at two maxmemory settings and fits
-chunks = (maxmemory - base) / per_chunk; each run then gets the maxmemory that should hold the
-target number of chunks, and reports the number it really held (DBSIZE at the sample points).
+chunks = (maxmemory - base) / per_chunk (per_chunk is reported: bytes of memory per cached chunk);
+each run starts its server at the fitted maxmemory, fills it with dummy chunks, corrects maxmemory
+with CONFIG SET until DBSIZE is within 0.3% of the target (allocators round to pages: the best of a
+few tries is kept), FLUSHALLs, replays, and reports the chunks it really held (DBSIZE at the sample
+points).
 Metrics: useful-prefix hit rate (leading chunks found ÷ chunks requested, all requests) and dead
 capacity (share of cached chunks whose prefix is not all cached; keys listed with SCAN at sample
 points in the second half of the trace). An exact-LRU simulation at the same capacity (and the
@@ -51,12 +54,16 @@ PACED = ("redis",)                  # servers whose eviction reads a wall clock 
 LESS_MEMORY = 0.85                  # the bar: Redis LRU's hit rate with 15% less memory
 LESS_MEMORY_AIM = 0.84              # the extra runs aim here: a slab page of rounding stays <= 0.85
 LESS_MEMORY_FRACTIONS = (0.05, 0.10)
-FULL = {"requests": 20_000, "traces": ("chat", "rag", "mixed"),
+FULL = {"requests": 10_000, "traces": ("chat", "rag", "mixed"),
         "fractions": (0.05, 0.10, 0.20, 0.40), "speed": 1.0}
 QUICK = {"requests": 2_500, "traces": ("chat",), "fractions": (0.10,), "speed": 4.0}
 SAMPLES = 4                          # dead-capacity sample points per run
 CAL_BATCH = 500                      # SETs per pipeline while calibrating
-CAL_OVERFILL = 1.5                   # write this many times the guessed capacity
+CAL_OVERFILL = 1.3                   # write this many times the wanted capacity
+SETTLE_TRIES = 4                     # CONFIG SET maxmemory corrections per run
+SETTLE_TOPUP = 0.1                   # extra SETs after a correction, × capacity, to reach it
+CAPACITY_TOLERANCE = 0.003           # held chunks within 0.3% of the target is good enough
+DUMMY = 1 << 62                      # chunk ids of calibration keys (never in a trace)
 SCAN_COUNT = 5000
 MAX_SCAN_STEPS = 10_000
 
@@ -92,7 +99,7 @@ class Replayer:
         self.c = client
         self._enc: dict[int, bytes] = {}
         body = bytes(range(256)) * (value // 256 + 1)
-        self._set_tail = b"$%d\r\n%s\r\n" % (value, body[:value])
+        self.set_tail = b"$%d\r\n%s\r\n" % (value, body[:value])
         self.errors = 0
 
     def key(self, chunk: int) -> bytes:
@@ -111,7 +118,7 @@ class Replayer:
         while h < len(ks) and flags[h] == 1:
             h += 1
         parts = [b"*%d\r\n$4\r\nMGET\r\n" % (h + 1) + b"".join(ks[:h])] if h else []
-        parts += [b"*3\r\n$3\r\nSET\r\n" + k + self._set_tail
+        parts += [b"*3\r\n$3\r\nSET\r\n" + k + self.set_tail
                   for k, f in zip(ks[h:], flags[h:], strict=True) if f != 1]
         if not parts:
             return 0
@@ -182,16 +189,43 @@ class Fit:
         return int(self.base + (chunks + 0.5) * self.per_chunk)
 
 
+def _fill(c: RawClient, rp: Replayer, first: int, count: int) -> int:
+    """SET `count` dummy chunks numbered from `first` (pipelined); returns DBSIZE."""
+    for start in range(first, first + count, CAL_BATCH):
+        batch = range(start, min(first + count, start + CAL_BATCH))
+        c.send_raw(b"".join(b"*3\r\n$3\r\nSET\r\n" + rp.key(DUMMY + i) + rp.set_tail for i in batch))
+        c.read_replies(len(batch))
+    return int(c.call("DBSIZE"))  # type: ignore[arg-type]
+
+
 def held_after_fill(target: Target, keys: int, value: int) -> int:
     """Write `keys` distinct VALUE-byte values (pipelined), then read DBSIZE."""
     with RawClient(target.host, target.port) as c:
+        return _fill(c, Replayer(c, value), 0, keys)
+
+
+def settle_capacity(target: Target, chunks: int, mem: int, per_chunk: float, value: int,
+                    at_most: bool) -> tuple[int, int]:
+    """Tune maxmemory (CONFIG SET) until the server holds `chunks` ± CAPACITY_TOLERANCE; then
+    FLUSHALL. Returns (maxmemory, chunks held). With `at_most`, prefer settings holding no more
+    than `chunks`. Allocators round to pages, so the best of a few tries is kept."""
+    with RawClient(target.host, target.port) as c:
         rp = Replayer(c, value)
-        tail = rp._set_tail
-        for start in range(0, keys, CAL_BATCH):
-            batch = range(start, min(keys, start + CAL_BATCH))
-            c.send_raw(b"".join(b"*3\r\n$3\r\nSET\r\n" + rp.key((1 << 62) + i) + tail for i in batch))
-            c.read_replies(len(batch))
-        return int(c.call("DBSIZE"))  # type: ignore[arg-type]
+        written = int(chunks * CAL_OVERFILL)
+        tries = [(mem, _fill(c, rp, 0, written))]
+        for _ in range(SETTLE_TRIES):
+            m, held = tries[-1]
+            if abs(held - chunks) <= max(2, chunks * CAPACITY_TOLERANCE) and not (at_most and held > chunks):
+                break
+            m = max(1 << 20, int(m + (chunks - held + (0.5 if at_most else 0)) * per_chunk))
+            c.call("CONFIG", "SET", "maxmemory", str(m))
+            top_up = max(CAL_BATCH, int(chunks * SETTLE_TOPUP))
+            tries.append((m, _fill(c, rp, written, top_up)))
+            written += top_up
+        best = min(tries, key=lambda t: (at_most and t[1] > chunks, abs(t[1] - chunks)))
+        c.call("CONFIG", "SET", "maxmemory", str(best[0]))
+        c.call("FLUSHALL")
+    return best
 
 
 def calibrate(env: Env, server: str, policy: str, lo: int, hi: int, value: int) -> Fit:
@@ -221,7 +255,8 @@ class Run:
     maxmemory: int
     hit_rate: float | None = None
     dead: float | None = None
-    capacity: int | None = None  # chunks it did hold (DBSIZE)
+    capacity: int | None = None  # chunks it did hold during the replay (DBSIZE)
+    settled: int | None = None   # chunks it held when its maxmemory was tuned
     seconds: float = 0.0
     rate: float = 0.0            # requests per second achieved (the trace's nominal rate is 200)
     errors: int = 0
@@ -309,6 +344,8 @@ def _execute(env: Env, r: Run, tr: traces.Trace, fit: Fit | str, opts: W5Options
     r.maxmemory = fit.maxmemory(r.target)
     try:
         with env.exclusive(r.server), env.fresh(r.server, r.maxmemory, r.policy) as t:
+            r.maxmemory, r.settled = settle_capacity(t, r.target, r.maxmemory, fit.per_chunk,
+                                                     opts.value, at_most=r.extra)
             res = replay(t, tr, _parents(tr), opts, opts.speed if r.server in PACED else 0.0)
     except Exception as exc:  # noqa: BLE001 - record and go on
         r.error = f"{type(exc).__name__}: {exc}"[:200]

@@ -15,14 +15,7 @@ from connector import ChunkClient, HandshakeError
 SERVERS = ("ours", "redis")
 
 
-UNIX_BUG = pytest.mark.xfail(
-    strict=False,
-    reason="server bug: connection_made turns a unix peername '' into ('', 0), so protected "
-           "mode sees a non-loopback peer and answers DENIED",
-)
-
-
-@pytest.mark.parametrize("kind", [pytest.param("ours", marks=UNIX_BUG), "redis"])
+@pytest.mark.parametrize("kind", SERVERS)
 def test_unix_socket(kind, private_server):
     path = os.path.join(tempfile.mkdtemp(prefix="rkv-"), "s.sock")
     args = ("--unixsocket", path) if kind == "ours" else ("--unixsocket", path, "--unixsocketperm", "700")

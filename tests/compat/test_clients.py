@@ -31,6 +31,7 @@ from redis._parsers import (
 )
 
 from tests.compat.conftest import Pair
+from tests.compat.wire import RawConn
 
 try:
     import hiredis  # noqa: F401
@@ -333,6 +334,52 @@ def test_redis_cli_monitor(pair: Pair) -> None:
     finally:
         mon.terminate()
         mon.wait(5)
+
+
+def _monitor_lines(port: int, commands: list[tuple]) -> list[str]:
+    """MONITOR lines seen while `commands` run, as `[db] "cmd" "arg"...` (no time, no address)."""
+    mon = RawConn(port)
+    try:
+        assert mon.call([b"MONITOR"]) == b"+OK\r\n"
+        r = redis.Redis(port=port, protocol=2)
+        for args in commands:
+            try:
+                r.execute_command(*args)
+            except redis.ResponseError:
+                pass
+        r.execute_command("ECHO", "monitor-end")
+        r.close()
+        lines = []
+        while True:
+            raw = mon.read_reply()
+            line = raw[1:-2].decode("utf-8", "replace")
+            lines.append(re.sub(r"^\d+\.\d{6} \[(\d+) [^\]]+\] ", r"[\1] ", line))
+            if '"monitor-end"' in line:
+                return lines
+    finally:
+        mon.close()
+
+
+def test_monitor_lines_same_as_redis(pair: Pair) -> None:
+    """MONITOR quoting (spaces, quotes, binary, newlines) and the db number, as Redis prints them."""
+    commands = [("SET", "plain", "v"), ("SET", "with space", 'q"uote'), ("SET", b"bin\x00\xff", "\r\n"),
+                ("GET", "plain"), ("SELECT", "3"), ("MGET", "a", "b"), ("SELECT", "0"), ("SET", "k"), ("INCR", "plain"),
+                ("PING",)]
+    want, got = _monitor_lines(pair.redis.port, commands), _monitor_lines(pair.ours.port, commands)
+    assert got == want
+
+
+def test_monitor_line_format(pair: Pair) -> None:
+    mon = RawConn(pair.ours.port)
+    try:
+        mon.call([b"MONITOR"])
+        r = redis.Redis(port=pair.ours.port, protocol=2)
+        r.set("x", "1")
+        r.close()
+        line = mon.read_reply()
+        assert re.match(rb'^\+\d+\.\d{6} \[0 127\.0\.0\.1:\d+\] "set" "x" "1"\r\n$', line, re.I), line
+    finally:
+        mon.close()
 
 
 @needs_cli

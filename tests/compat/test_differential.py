@@ -183,3 +183,27 @@ def test_pathological_glob_is_fast(compat_redis, command: str) -> None:
     finally:
         ours.proc.kill()
         ours.proc.wait(5)
+
+
+def test_info_commandstats_fields(pair: Pair) -> None:
+    """`INFO commandstats` lines: `cmdstat_<name>:calls=..,usec=..,usec_per_call=..,...` as Redis."""
+    stats = []
+    for sp in (pair.redis, pair.ours):
+        r = redis.Redis(port=sp.port)
+        try:
+            r.config_resetstat()
+            r.set("cs", "1")
+            r.get("cs")
+            r.get("cs")
+            try:
+                r.execute_command("INCR", "cs", "extra")
+            except redis.ResponseError:
+                pass
+            stats.append(r.info("commandstats"))
+        finally:
+            r.close()
+    want, got = stats
+    assert set(got["cmdstat_get"]) == set(want["cmdstat_get"]), (want["cmdstat_get"], got["cmdstat_get"])
+    assert got["cmdstat_get"]["calls"] == want["cmdstat_get"]["calls"] == 2
+    assert got["cmdstat_set"]["calls"] == 1
+    assert got.get("cmdstat_incr", {}).get("rejected_calls") == want["cmdstat_incr"]["rejected_calls"] == 1

@@ -31,7 +31,7 @@ from redis._parsers import (
 )
 
 from tests.compat.conftest import Pair
-from tests.compat.wire import RawConn
+from tests.compat.wire import RawConn, encode
 
 try:
     import hiredis  # noqa: F401
@@ -334,6 +334,53 @@ def test_redis_cli_monitor(pair: Pair) -> None:
     finally:
         mon.terminate()
         mon.wait(5)
+
+
+@needs_cli
+def test_redis_cli_pipe_mass_insert(pair: Pair) -> None:
+    """`redis-cli --pipe`: RESP on stdin, then its ECHO marker; reports errors and replies."""
+    data = b"".join(encode([b"SET", b"pipe:%d" % i, b"v%d" % i]) for i in range(5000))
+    data += encode([b"INCR", b"pipe:1"])  # an error reply: value is not an integer
+    for sp in (pair.redis, pair.ours):
+        redis.Redis(port=sp.port).flushall()
+        proc = subprocess.run(["redis-cli", "-p", str(sp.port), "--pipe"], input=data,
+                              capture_output=True, timeout=30)
+        out = proc.stdout.decode()
+        assert "errors: 1, replies: 5001" in out, (sp.port, out)
+        assert redis.Redis(port=sp.port).dbsize() == 5000
+
+
+@needs_cli
+def test_redis_cli_stdin_arg_and_repeat(pair: Pair, tmp_path) -> None:
+    blob = bytes(range(256)) * 100
+    path = tmp_path / "blob.bin"
+    path.write_bytes(blob)
+    for sp in (pair.redis, pair.ours):
+        with path.open("rb") as f:
+            out = subprocess.run(["redis-cli", "-p", str(sp.port), "-x", "set", "blob"], stdin=f,
+                                 capture_output=True, text=True, timeout=10).stdout
+        assert out.strip() == "OK"
+        assert redis.Redis(port=sp.port).get("blob") == blob
+        _cli(sp.port, "del", "rep")
+        assert _cli(sp.port, "-r", "3", "incr", "rep").split() == ["1", "2", "3"]
+
+
+@needs_cli
+@pytest.mark.parametrize("flag", ["--bigkeys", "--memkeys"])
+def test_redis_cli_bigkeys_memkeys(pair: Pair, flag: str) -> None:
+    """Key sampling tools: SCAN + TYPE + STRLEN / MEMORY USAGE; the biggest key is found."""
+    r = redis.Redis(port=pair.ours.port)
+    r.flushall()
+    r.mset({f"small:{i}": "x" for i in range(50)})
+    r.set("the-biggest", "y" * 100_000)
+    r.close()
+    proc = subprocess.run(["redis-cli", "-p", str(pair.ours.port), flag], capture_output=True,
+                          text=True, timeout=30)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "Biggest string found" in out and "the-biggest" in out, out
+    assert "51 keys" in out or "51 strings" in out, out
+    assert "ERR" not in out and "error" not in out.lower(), out
 
 
 def _monitor_lines(port: int, commands: list[tuple]) -> list[str]:

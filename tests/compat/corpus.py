@@ -21,6 +21,8 @@ Modifiers (default is byte-exact):
     !pairs       a flat name/value array (RESP2) or map (RESP3) compared as an unordered map
     !unknown     ours must answer Redis's unknown-command error (a data type we do not support;
                  real Redis implements it, so its reply is not compared: the intended difference)
+    !ourserror   sent to ours only, which must answer some error (features out of our scope that
+                 would change the oracle's state: SAVE, REPLICAOF, SUBSCRIBE...)
     !ignore      sent to both, reply not compared (set-up whose reply legitimately differs)
 """
 
@@ -35,7 +37,7 @@ from pathlib import Path
 CORPUS_DIR = Path(__file__).with_name("corpus")
 ALL_MODES = ("raw2", "raw3", "py2", "py3")
 RAW_MODES = ("raw2", "raw3")
-MODIFIERS = ("shape", "approx", "sorted", "pairs", "unknown", "ignore")
+MODIFIERS = ("shape", "approx", "sorted", "pairs", "unknown", "ourserror", "ignore")
 
 
 def _show(arg: bytes) -> str:

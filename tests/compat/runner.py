@@ -259,6 +259,15 @@ def run_case(case: Case, mode: str, redis_port: int, ours_port: int,
                 if r != o:
                     out.append(Mismatch(case, mode, i, step, r, o))
                 continue
+            if step.check == "ourserror":
+                if ours_is_redis:
+                    continue  # self-test: never ask a real Redis to save, replicate, subscribe
+                o = oside.call(step)
+                is_err = o.startswith(b"-") if oside.raw else isinstance(o, tuple) and o[:1] == ("exc",)
+                if not is_err:
+                    out.append(Mismatch(case, mode, i, step, "<not sent: any error>", o,
+                                        " (ours must answer an error)"))
+                continue
             r, o = rside.call(step), oside.call(step)
             if step.check == "unknown":
                 if not ours_is_redis and not unknown_ok(step.args, o, oside.raw):

@@ -8,6 +8,8 @@ XPASSes and should then be removed from the list. INFO and CLIENT LIST are compa
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import redis
 
@@ -207,3 +209,32 @@ def test_info_commandstats_fields(pair: Pair) -> None:
     assert got["cmdstat_get"]["calls"] == want["cmdstat_get"]["calls"] == 2
     assert got["cmdstat_set"]["calls"] == 1
     assert got.get("cmdstat_incr", {}).get("rejected_calls") == want["cmdstat_incr"]["rejected_calls"] == 1
+
+
+def test_info_stats_counters_same_as_redis(pair: Pair) -> None:
+    """keyspace_hits / keyspace_misses / expired_keys count the same lookups as Redis."""
+    seq: list[tuple] = [
+        ("SET", "h", "1"), ("SET", "e", "1", "PX", "20"), ("GET", "h"), ("GET", "nope"),
+        ("MGET", "h", "nope", "h"), ("EXISTS", "h", "nope"), ("TYPE", "h"), ("STRLEN", "h"),
+        ("GETRANGE", "h", "0", "-1"), ("INCR", "h"), ("APPEND", "h", "x"), ("TTL", "h"),
+        ("GETEX", "h"), ("GETDEL", "nope"), ("SET", "h", "2", "GET"), ("RENAME", "h", "h2"),
+        ("COPY", "h2", "h3"), ("DEL", "nope"), ("TOUCH", "h2"), ("OBJECT", "ENCODING", "h2"),
+    ]
+    counters = []
+    for sp in (pair.redis, pair.ours):
+        r = redis.Redis(port=sp.port, protocol=2)
+        try:
+            r.flushall()
+            r.config_resetstat()
+            for args in seq:
+                r.execute_command(*args)
+            time.sleep(0.1)
+            r.execute_command("GET", "e")  # lazily expired now
+            stats = r.info("stats")
+            counters.append({k: stats[k] for k in ("keyspace_hits", "keyspace_misses", "expired_keys",
+                                                   "evicted_keys")})
+            keyspace = r.info("keyspace")
+            counters.append({k: (v["keys"], v["expires"]) for k, v in keyspace.items()})
+        finally:
+            r.close()
+    assert counters[2:] == counters[:2]

@@ -631,12 +631,12 @@ class Keyspace:
         self._notify(d.index, key)  # type: ignore[union-attr]
 
     def _fit_overhead(self, extra: int) -> None:
-        """Make room for `extra` bytes of key overhead: drop pooled pages, then evict."""
+        """Make room for `extra` bytes of key overhead: drop pooled and empty pages, then evict."""
         cap = self._maxmemory
         if not cap:
             return
         while self._held() + extra > cap:
-            if self._slabs.drop_pool_page():
+            if self._slabs.drop_pool_page() or self._release_empty_pages():
                 continue
             victim = self._oldest_victim()
             if victim is None:

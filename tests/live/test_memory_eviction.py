@@ -193,3 +193,19 @@ def test_volatile_lru_evicts_only_keys_with_ttl() -> None:
         assert set(persistent) <= keys(c)
         print(f"\nvolatile-lru: {len(gone)} TTL keys evicted oldest first, 6 persistent kept, "
               f"{refused} writes refused once only persistent keys were left")
+
+
+def test_refused_oversized_value_leaves_the_cache_writable() -> None:
+    """A SET whose value (+ key) cannot fit the cap is refused; the memory it reserved (and
+    evicted for) must be usable at once by the next write, not only after a background cycle."""
+    with server("--maxmemory", "16mb") as sp, client(sp) as c:
+        assert set_reply(c, b"a", b"x" * 100) == b"OK"
+        big = pattern(b"too-big", 0, 16 * MIB - 1000)
+        c.send_raw(b"*3\r\n$3\r\nSET\r\n$7\r\ntoo-big\r\n$%d\r\n" % len(big))
+        c.send_raw(big)
+        c.send_raw(b"\r\n*3\r\n$3\r\nSET\r\n$5\r\nsmall\r\n$3\r\nyes\r\n")   # same write burst
+        refused, after = c.read_replies(2)
+        assert isinstance(refused, RespError) and str(refused) == OOM[1:-2].decode()
+        assert after == b"OK", f"SET of 3 bytes into an empty 16 MiB cache answered {after!r}"
+        assert c.call("GET", b"small") == b"yes"
+        assert int(info(c, "memory")["used_memory"]) <= CAP

@@ -10,14 +10,17 @@ with the same maxmemory is measured for comparison and printed, never asserted.
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
-from scripts.rawclient import RawClient
+from scripts.rawclient import RawClient, RespError
 from tests.conftest import ServerProc, start_redis
 from tests.live.memhelpers import (
     HOST,
     MIB,
     RssSampler,
+    client,
     get_exact,
     hwm,
     info,
@@ -25,6 +28,7 @@ from tests.live.memhelpers import (
     rss,
     server,
     set_reply,
+    wait_for,
 )
 
 VALUE = 3 * MIB
@@ -80,3 +84,74 @@ def test_rss_stays_within_bound_after_3x_fill(maxmemory: str, prealloc: bool) ->
     assert ours["peak"] <= bound, f"RSS peaked at {ours['peak'] / MIB:.1f} MiB during the fill"
     assert ours["hwm"] <= bound, f"VmHWM {ours['hwm'] / MIB:.1f} MiB"
     assert ours["after"] <= bound
+
+
+# --- values that get no slab reservation -------------------------------------------------------
+# A big SET value is received into reserved slab chunks; when no reservation can be had (the
+# value is bigger than maxmemory, the memory is held by other in-flight reservations or pins, or
+# noeviction is full) connection._sink_for falls back to a plain bytearray of the whole value
+# (parser.ByteSink), outside the cap, and SET answers OOM (or stores it if memory freed up).
+
+OVERSIZED = 192 * MIB           # 3x a 64 MiB cap
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "BUG: a refused SET's plain value buffer outlives the reply in a reference cycle: "
+    "commands/dispatch.call keeps `reply = e` (the RespError), whose __context__ is the store's "
+    "OOMError, whose traceback frames reference argv; the buffer is freed only by the cyclic GC "
+    "(each refused 192 MiB SET left +192 MiB RSS). Fix: clear e.__traceback__ and e.__context__ "
+    "in call()'s except RespError branch"))
+def test_refused_oversized_set_releases_its_buffer_after_the_reply() -> None:
+    bound = 1.10 * 64 * MIB + 64 * MIB
+    value = pattern(b"oversized", 0, OVERSIZED)
+    with server("--maxmemory", "64mb") as sp, client(sp) as c:
+        pid = sp.proc.pid
+        figures = []
+        for i in range(2):
+            reply = set_reply(c, b"oversized:%d" % i, value)
+            assert isinstance(reply, RespError) and str(reply).startswith("OOM "), reply
+            assert c.call("PING") == b"PONG"
+            try:
+                wait_for(lambda: rss(pid) <= bound, timeout=1.0, what="RSS back under the bound")
+            finally:
+                figures.append(rss(pid) / MIB)
+                print(f"\nRSS after refused {OVERSIZED // MIB} MiB SET #{i + 1}: "
+                      f"{figures[-1]:.1f} MiB (bound {bound / MIB:.1f} MiB)")
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "DESIGN GAP vs issue 3 ('RSS within maxmemory + fixed overhead at any moment, including while "
+    "a large SET is being received'): a value that gets no slab reservation is received into a "
+    "plain bytearray of its full size outside the cap (connection._sink_for -> parser.ByteSink)"))
+@pytest.mark.parametrize("case", ["one-value-3x-maxmemory", "8-concurrent-32MiB-values"])
+def test_rss_bound_holds_while_receiving_values_that_get_no_reservation(case: str) -> None:
+    cap = 64 * MIB
+    bound = 1.10 * cap + 64 * MIB
+    with server("--maxmemory", "64mb") as sp, client(sp) as c, \
+            RssSampler(sp.proc.pid) as sampler:
+        if case == "one-value-3x-maxmemory":
+            reply = set_reply(c, b"oversized", pattern(b"oversized", 0, OVERSIZED))
+            assert isinstance(reply, RespError), reply
+        else:
+            value = pattern(b"concurrent", 0, 32 * MIB)
+            socks = []
+            try:
+                for i in range(8):                    # 8 x 31 MiB in flight at once
+                    s = socket.create_connection((HOST, sp.port), timeout=30)
+                    socks.append(s)
+                    s.sendall(b"*3\r\n$3\r\nSET\r\n$4\r\nck:%d\r\n$%d\r\n" % (i, len(value)))
+                    s.sendall(value[:31 * MIB])
+                wait_for(lambda: int(info(c, "stats")["total_net_input_bytes"]) >= 8 * 31 * MIB,
+                         what="all partial values received")
+                for s in socks:
+                    s.sendall(value[31 * MIB:] + b"\r\n")
+                replies = [s.recv(128) for s in socks]
+            finally:
+                for s in socks:
+                    s.close()
+            ok = sum(r == b"+OK\r\n" for r in replies)
+            print(f"\n8 concurrent 32 MiB SETs under 64 MiB: {ok} stored, {8 - ok} refused")
+            assert ok >= 1
+        peak = max(sampler.peak, hwm(sp.proc.pid))
+    print(f"\nRSS peak while receiving ({case}): {peak / MIB:.1f} MiB, bound {bound / MIB:.1f} MiB")
+    assert peak <= bound

@@ -20,7 +20,7 @@ from resp_server.commands.args import (
     text,
 )
 from resp_server.commands.db import now_ms, peek, read
-from resp_server.commands.glob import glob_match, is_literal
+from resp_server.commands.glob import is_literal, matcher
 from resp_server.commands.table import spec
 from resp_server.resp.replies import ERR_NO_KEY, ERR_SYNTAX, OK, RespError, Status
 
@@ -214,7 +214,11 @@ def _live_keys(c: ClientState, pattern: bytes) -> list[bytes]:
     ks = c.server.keyspace
     if is_literal(pattern):
         return [pattern] if ks.peek(c.db, pattern) is not None else []
-    names = [k for k in list(ks.keys(c.db)) if glob_match(pattern, k)]
+    if pattern == b"*":  # keysCommand's allkeys: the empty key too
+        names = list(ks.keys(c.db))
+    else:
+        match = matcher(pattern)
+        names = [k for k in ks.keys(c.db) if match(k)]
     return [k for k in names if ks.peek(c.db, k) is not None]
 
 
@@ -260,8 +264,10 @@ def scan(c: ClientState, argv: list) -> object:
     pattern, count, type_name = parse_scan_options(argv[2:])
     ks = c.server.keyspace
     nxt, batch = ks.scan(c.db, cursor, count)
-    out = [k for k in batch
-           if (pattern is None or glob_match(pattern, k)) and ks.peek(c.db, k) is not None]
+    if pattern is not None and pattern != b"*":  # SCAN MATCH * is no filter (empty key too)
+        match = matcher(pattern)
+        batch = [k for k in batch if match(k)]
+    out = [k for k in batch if ks.peek(c.db, k) is not None]
     if type_name is not None and type_name != b"string":
         out = []
     return [b"%d" % nxt, out]

@@ -35,6 +35,7 @@ from tests.live.memhelpers import (
     info_int,
     keys,
     pattern,
+    rss,
     server,
     set_reply,
     wait_for,
@@ -222,3 +223,41 @@ def test_disconnect_mid_value_leaves_no_key_and_no_chunk(disc_server: ServerProc
         assert set_reply(c, key, value) == b"OK"
         assert get_exact(c, key, value)
         assert c.call("DEL", key) == 1
+
+
+def test_lowering_maxmemory_below_a_pinned_value_shrinks_at_unpin() -> None:
+    """CONFIG SET maxmemory below the pinned memory: everything else goes at once, the pinned
+    value is served intact, and memory (pages and RSS) shrinks to the new cap when it drains."""
+    key = b"pin:cfg"
+    old = pattern(key, 0, 32 * MIB)
+    with server("--maxmemory", "64mb", "--debug-invariants", "yes") as sp, client(sp) as c:
+        pid = sp.proc.pid
+        assert set_reply(c, key, old) == b"OK"
+        for i in range(20):
+            k = b"other:%d" % i
+            assert set_reply(c, k, pattern(k, 0, MIB - 99)) == b"OK"
+        reader = _stalled_reader(sp.port, b"stalledcfg", key)
+        try:
+            wait_for(lambda: _omem(c, b"stalledcfg") > 0, what="a pending GET reply")
+            rss_before = rss(pid)
+            assert c.call("CONFIG", "SET", "maxmemory", "16mb") == b"OK"
+            assert keys(c) == {key}, "lowering the cap kept unpinned keys or dropped the pinned one"
+            for i in range(3):               # over the cap with pinned memory: OOM, never corruption
+                k = b"while:%d" % i
+                reply = set_reply(c, k, pattern(k, 0, MIB - 99))
+                assert reply == b"OK" or str(reply).startswith("OOM "), reply
+            got = _read_reply(reader, len(old))
+            assert not (diff := first_mismatch(got, old)), f"pinned value corrupt: {diff}"
+        finally:
+            reader.close()
+        wait_for(lambda: info_int(c, "memory", "used_memory") <= 16 * MIB,
+                 what="used_memory under the lowered cap after the unpin")
+        mem = info(c, "memory")
+        assert int(mem["slab_pages"]) * int(mem["slab_page_size"]) <= 16 * MIB
+        for i in range(20):
+            k = b"after:%d" % i
+            assert set_reply(c, k, pattern(k, 0, MIB - 99)) == b"OK"
+        rss_after = rss(pid)
+        print(f"\nlowered cap 64 -> 16 MiB under a pinned 32 MiB value: RSS {rss_before / MIB:.1f} "
+              f"-> {rss_after / MIB:.1f} MiB after the drain and 20 more writes")
+        assert rss_after < rss_before - 16 * MIB, "pages were not released after the unpin"

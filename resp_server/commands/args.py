@@ -110,6 +110,12 @@ class SubTable:
         return handler(c, argv)
 
 
+def subcommand_syntax_error(argv: list) -> RespError:
+    """addReplySubcommandSyntaxError: a subcommand's own argument-count check failed."""
+    return RespError(f"ERR unknown subcommand or wrong number of arguments for "
+                     f"'{text(bytes(argv[1])[:128])}'. Try {text(argv[0]).upper()} HELP.")
+
+
 def help_reply(parent: str, lines: list[str]) -> list[Status]:
     """The reply of `<PARENT> HELP` (status lines): usage, the given lines, HELP's own entry."""
     head = f"{parent.upper()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"

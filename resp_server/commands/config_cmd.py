@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from resp_server.commands.args import INT_MAX, LLONG_MAX, SubTable, help_reply, text
 from resp_server.commands.glob import glob_match
 from resp_server.config import POLICIES, parse_size
-from resp_server.resp.replies import OK, RespError
+from resp_server.resp.replies import ERR_SYNTAX, OK, RespError
 
 if TYPE_CHECKING:
     from resp_server.client import ClientState
@@ -232,8 +232,8 @@ def _set_error(name: str, why: str) -> RespError:
 
 def config_set(c: ClientState, argv: list) -> object:
     """CONFIG SET parameter value [parameter value ...]: all validated, then all applied."""
-    if len(argv) % 2:
-        raise RespError("ERR wrong number of arguments for 'config|set' command")
+    if len(argv) % 2:  # an odd pair count (fewer than 4 arguments fail the arity check first)
+        raise RespError(ERR_SYNTAX)
     parsed: list[tuple[Param, object]] = []
     seen: set[str] = set()
     for i in range(2, len(argv), 2):

@@ -25,6 +25,7 @@ from resp_server.commands.args import (
     get_range,
     help_reply,
     lower,
+    subcommand_syntax_error,
     text,
 )
 from resp_server.commands.config_cmd import config
@@ -580,6 +581,9 @@ def memory(c: ClientState, argv: list) -> object:
 # --- SLOWLOG ----------------------------------------------------------------------------------
 
 def slowlog_get(c: ClientState, argv: list) -> object:
+    """SLOWLOG GET [count]: newest first; Redis checks the argument count itself (M9)."""
+    if len(argv) > 3:
+        raise subcommand_syntax_error(argv)
     entries = list(c.server.slowlog.entries)
     count = 10
     if len(argv) == 3:
@@ -684,8 +688,7 @@ def debug(c: ClientState, argv: list) -> object:
         return help_reply("debug", ["JMAP", "    No-op.", "OBJECT <key>",
                                     "    Show low level info about the key.",
                                     "SLEEP <seconds>", "    Stop the server for <seconds>."])
-    raise RespError(f"ERR unknown subcommand or wrong number of arguments for "
-                    f"'{text(argv[1])[:128]}'. Try DEBUG HELP.")
+    raise subcommand_syntax_error(argv)
 
 
 # --- table ------------------------------------------------------------------------------------

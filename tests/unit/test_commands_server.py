@@ -141,7 +141,7 @@ def test_config_set_applies_to_the_server() -> None:
      "ERR CONFIG SET failed (possibly related to argument 'proto-max-bulk-len') - argument "
      "must be between 1048576 and 9223372036854775807 inclusive"),
     (("maxmemory",), "ERR wrong number of arguments for 'config|set' command"),
-    (("maxmemory", "1", "timeout"), "ERR wrong number of arguments for 'config|set' command"),
+    (("maxmemory", "1", "timeout"), "ERR syntax error"),  # odd pair count
 ])
 def test_config_set_errors(args: tuple, err: str) -> None:
     assert Env().err("CONFIG", "SET", *args) == err
@@ -290,6 +290,8 @@ def test_slowlog() -> None:
     assert entry[3] == [b"SET", b"k", b"v"] and entry[4] == env.c.addr
     assert len(env("SLOWLOG", "GET", "-1")) == env("SLOWLOG", "LEN") - 1
     assert env.err("SLOWLOG", "GET", "-2") == "ERR count should be greater than or equal to -1"
+    assert env.err("slowlog", "Get", "-1", "x") == ("ERR unknown subcommand or wrong number of "
+                                                    "arguments for 'Get'. Try SLOWLOG HELP.")
     assert env.err("SLOWLOG", "GET", "abc") == "ERR count should be greater than or equal to -1"
     env.ok("SLOWLOG", "RESET")
     assert env("SLOWLOG", "LEN") == 1               # the RESET itself is logged after it ran

@@ -135,7 +135,6 @@ def test_tls_non_reading_client_is_bounded(tls_server, certs):
     base = rss_bytes(sp.proc.pid)
     ctx = ssl.create_default_context(cafile=certs["ca"])
     raw = socket.create_connection(("127.0.0.1", port), timeout=10)
-    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     s = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
     s.settimeout(0.2)
     req = b"*2\r\n$3\r\nGET\r\n$7\r\ntls:big\r\n" * 2000

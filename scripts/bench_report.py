@@ -263,10 +263,13 @@ def write_chart(path: str, rows: list[Row], w5: dict[str, Any] | None) -> bool:
     except ImportError:
         print("matplotlib is not installed: no chart (pip install -e '.[bench]')")
         return False
-    fig, axes = plt.subplots(3, 1, figsize=(13, 15))
-    _plot_w1(axes[0], rows)
-    _plot_ratios(axes[1], rows)
-    _plot_w5(axes[2], w5)
+    fig = plt.figure(figsize=(14, 16))
+    grid = fig.add_gridspec(3, 3)
+    _plot_w1(fig.add_subplot(grid[0, :]), rows)
+    _plot_ratios(fig.add_subplot(grid[1, :]), rows)
+    names = list((w5 or {}).get("options", {}).get("traces", [])) or ["W5"]
+    for k, name in enumerate(names[:3]):
+        _plot_w5(fig.add_subplot(grid[2, k]), w5, name)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -302,20 +305,28 @@ def _plot_ratios(ax: Any, rows: list[Row]) -> None:
     ax.set_title("Ratios (RSS: lower is better; everything else: higher is better)")
 
 
-def _plot_w5(ax: Any, w5: dict[str, Any] | None) -> None:
+def _plot_w5(ax: Any, w5: dict[str, Any] | None, trace: str) -> None:
+    """Hit rate against capacity for every configuration on one trace."""
     if not w5 or not w5.get("runs"):
         ax.set_title("W5: not run")
         return
-    curves: dict[tuple[str, str], list[tuple[float, float]]] = defaultdict(list)
+    curves: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for run in w5["runs"]:
-        if run.get("hit_rate") is not None and not run.get("extra"):
-            curves[(run["trace"], run["config"])].append((run["fraction"], run["hit_rate"]))
-    for (trace, config), pts in sorted(curves.items()):
+        if run["trace"] == trace and run.get("hit_rate") is not None and not run.get("extra"):
+            curves[run["config"]].append((run["fraction"], run["hit_rate"]))
+    for config, pts in sorted(curves.items()):
         pts.sort()
-        ax.plot([p[0] * 100 for p in pts], [p[1] * 100 for p in pts], marker="o",
-                label=f"{trace}: {config}")
+        style = "-" if config.startswith("ours") else "--"
+        ax.plot([p[0] * 100 for p in pts], [p[1] * 100 for p in pts], style, marker="o",
+                label=config)
+    ceiling = w5.get("references", {}).get(trace, {}).get("ceiling")
+    if ceiling:
+        ax.axhline(ceiling * 100, color="gray", lw=0.8, ls=":", label="ceiling (unbounded)")
     ax.set_xscale("log")
-    ax.set_xlabel("cache capacity, % of the trace's distinct chunks")
+    ticks = sorted({p[0] * 100 for pts in curves.values() for p in pts})
+    ax.set_xticks(ticks, [f"{t:g}%" for t in ticks])
+    ax.minorticks_off()
+    ax.set_xlabel("capacity, % of distinct chunks")
     ax.set_ylabel("useful-prefix hit rate, %")
-    ax.set_title("W5 prefix-cache hit rate by policy")
-    ax.legend(fontsize=7, ncol=3)
+    ax.set_title(f"W5 {trace}")
+    ax.legend(fontsize=7)

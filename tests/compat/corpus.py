@@ -11,7 +11,7 @@ File format (one file per topic; a case id is `<file stem>/<case name>`):
     @conn b                           following commands go through connection "b" (default "a")
     @sleep 0.12                       sleep (once: both servers run in lockstep)
     @raw 1 b"PING\\r\\n"              literal bytes (a Python bytes literal, + and * N allowed),
-                                      then read N replies
+                                      then read N replies (`@raw 1 !sorted b"..."`: a modifier)
     @scan MATCH k* COUNT 2            full SCAN iteration; the SETS of keys returned are compared
 
 Modifiers (default is byte-exact):
@@ -188,8 +188,12 @@ def parse_file(path: Path) -> list[Case]:
                 cur.steps.append(Sleep(float(rest)))
             elif word == "@raw":
                 n, _, lit = rest.partition(" ")
+                check = "exact"
+                if lit.startswith("!"):
+                    mod, _, lit = lit.partition(" ")
+                    check, _, _ = _split_modifiers([mod])
                 data = _bytes_expr(lit)
-                cur.steps.append(Raw(conn, data, int(n), line=lineno))
+                cur.steps.append(Raw(conn, data, int(n), check, line=lineno))
                 cur.modes = tuple(m for m in cur.modes if m in RAW_MODES)
             elif word == "@scan":
                 args = tuple(t.encode() for t in shlex.split(rest))

@@ -251,7 +251,8 @@ def run_case(case: Case, mode: str, redis_port: int, ours_port: int,
                 continue
             if isinstance(step, Raw):
                 r, o = rside.send_raw(step), oside.send_raw(step)
-                if r != o:
+                if len(r) != len(o) or not all(same(step.check, 0, x, y, True)
+                                               for x, y in zip(o, r, strict=True)):
                     out.append(Mismatch(case, mode, i, step, r, o))
                 continue
             if isinstance(step, Scan):

@@ -29,6 +29,8 @@ from redis._parsers import (
     _HiredisParser,
     _RESP2Parser,
 )
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from tests.compat.conftest import Pair
 from tests.compat.wire import RawConn, encode
@@ -473,3 +475,80 @@ def test_redis_benchmark_no_errors(pair: Pair) -> None:
     assert set(finals) == {"PING_INLINE", "PING_MBULK", "SET", "GET", "INCR", "MSET (10 keys)"}, finals
     assert all(rps > 0 for rps in finals.values()), finals
     assert "ERR" not in out and "error" not in out.lower() and "WARNING" not in out, out[-2000:]
+
+
+# ---------------------------------------------------------------- connection options and volume
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_redis_py_url_db_name_and_auth(pair: Pair, auth_pair: Pair, protocol: int) -> None:
+    """redis-py connect-time commands: SELECT from the URL's db, CLIENT SETNAME, AUTH/HELLO AUTH."""
+    from tests.compat.conftest import AUTH_PASSWORD
+
+    r = redis.Redis.from_url(f"redis://127.0.0.1:{pair.ours.port}/3", protocol=protocol,
+                             client_name="url-client")
+    try:
+        r.set("in-db3", "1")
+        assert r.client_getname() in ("url-client", b"url-client")
+        assert int(r.client_info()["db"]) == 3
+        assert redis.Redis(port=pair.ours.port, db=3).get("in-db3") == b"1"
+        assert redis.Redis(port=pair.ours.port, db=0).get("in-db3") is None
+    finally:
+        r.close()
+    outcomes = []
+    for sp in (auth_pair.redis, auth_pair.ours):
+        good = redis.Redis(port=sp.port, protocol=protocol, password=AUTH_PASSWORD)
+        named = redis.Redis(port=sp.port, protocol=protocol, username="default", password=AUTH_PASSWORD)
+        once = {"retry": Retry(NoBackoff(), 0)}  # no reconnect loop on the expected failures
+        bad = redis.Redis(port=sp.port, protocol=protocol, password="wrong", **once)
+        anon = redis.Redis(port=sp.port, protocol=protocol, **once)
+        try:
+            outcomes.append([good.set("a", "1"), named.get("a"), _exc(bad.ping), _exc(anon.ping)])
+        finally:
+            for c in (good, named, bad, anon):
+                c.close()
+    assert outcomes[1] == outcomes[0]
+
+
+def test_redis_py_big_pipeline_same_as_redis(pair: Pair) -> None:
+    """10 000 commands in one non-transactional pipeline (one write), then the same in MULTI."""
+    results = []
+    for sp in (pair.redis, pair.ours):
+        r = redis.Redis(port=sp.port)
+        try:
+            r.flushall()
+            p = r.pipeline(transaction=False)
+            for i in range(5000):
+                p.set(f"k{i}", i)
+                p.incr(f"k{i}")
+            out = p.execute()
+            p = r.pipeline(transaction=True)
+            for i in range(0, 5000, 7):
+                p.get(f"k{i}")
+            results.append((out, p.execute(), r.dbsize()))
+        finally:
+            r.close()
+    assert results[1] == results[0]
+
+
+def test_redis_py_asyncio_many_clients(pair: Pair) -> None:
+    """200 concurrent coroutines over a pool of 20 connections: no lost or mixed replies."""
+    async def run() -> None:
+        r = aredis.Redis(connection_pool=aredis.BlockingConnectionPool(port=pair.ours.port,
+                                                                       max_connections=20))
+        try:
+            await r.delete("ctr")
+
+            async def worker(n: int) -> list:
+                out = []
+                for i in range(25):
+                    await r.incr("ctr")
+                    out.append(await r.echo(f"{n}:{i}"))
+                return out
+
+            results = await asyncio.gather(*(worker(n) for n in range(200)))
+            assert all(res == [f"{n}:{i}".encode() for i in range(25)] for n, res in enumerate(results))
+            assert int(await r.get("ctr")) == 5000
+        finally:
+            await r.aclose()
+
+    asyncio.run(run())

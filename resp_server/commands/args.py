@@ -83,14 +83,21 @@ def db_index(c: ClientState, arg: bytes, err: str | None = None, wide: bool = Fa
 
 
 SubHandler = Callable[["ClientState", list], object]
+SUBTABLES: dict[str, SubTable] = {}
+"""Container command name -> its SubTable (filled as the command modules are imported)."""
 
 
 class SubTable:
-    """Subcommands of one container command: lower-case name -> (handler, arity as in Redis)."""
+    """Subcommands of one container command: lower-case name -> (handler, arity as in Redis).
+
+    Every SubTable registers itself in SUBTABLES under its parent's name (COMMAND INFO/DOCS/LIST
+    list the subcommands, MONITOR looks at a subcommand's own flags).
+    """
 
     def __init__(self, parent: str, entries: dict[str, tuple[SubHandler, int]]) -> None:
         self.parent = parent
         self.entries = {k.encode(): v for k, v in entries.items()}
+        SUBTABLES[parent] = self
 
     def names(self) -> list[str]:
         return [k.decode() for k in self.entries]
@@ -119,4 +126,4 @@ def subcommand_syntax_error(argv: list) -> RespError:
 def help_reply(parent: str, lines: list[str]) -> list[Status]:
     """The reply of `<PARENT> HELP` (status lines): usage, the given lines, HELP's own entry."""
     head = f"{parent.upper()} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
-    return [Status(x.encode()) for x in (head, *lines, "HELP", "    Print this help.")]
+    return [Status(x.encode()) for x in (head, *lines, "HELP", "    Prints this help.")]

@@ -338,7 +338,8 @@ def client_getredir(c: ClientState, argv: list) -> object:
     return -1
 
 
-_CLIENT_HELP = [
+_CLIENT_HELP = [  # Redis 7.0's text for the subcommands we have, then Redis 7.2's NO-TOUCH, SETINFO
+    "GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
     "GETNAME", "    Return the name of the current connection.",
     "ID", "    Return the ID of the current connection.",
     "INFO", "    Return information about the current client connection.",
@@ -350,13 +351,12 @@ _CLIENT_HELP = [
     "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Kill connections by type.",
     "    * USER <username>", "      Kill connections authenticated by <username>.",
     "    * SKIPME (YES|NO)", "      Skip killing current connection (default: yes).",
-    "    * ID <client-id>", "      Kill connections by client id.",
     "LIST [options ...]", "    Return information about client connections. Options:",
     "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
-    "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
-    "NO-TOUCH (ON|OFF)", "    Will not touch LRU/LFU stats when this mode is on.",
     "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
     "SETNAME <name>", "    Assign the name <name> to the current connection.",
+    "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
+    "NO-TOUCH (ON|OFF)", "    Will not touch LRU/LFU stats when this mode is on.",
     "SETINFO <option> <value>", "    Set client meta attr. Options are:",
     "    * LIB-NAME: the client lib name.", "    * LIB-VER: the client lib version.",
 ]
@@ -385,17 +385,18 @@ def client(c: ClientState, argv: list) -> object:
 
 COMMANDS = [
     spec("ping", ping, -1, "fast", group="connection", summary="Ping the server"),
-    spec("echo", echo, 2, "fast", group="connection", summary="Echo the given string"),
+    spec("echo", echo, 2, "loading stale fast", group="connection",
+         summary="Echo the given string"),
     spec("select", select, 2, "loading stale fast", group="connection",
          summary="Change the selected database for the current connection"),
-    spec("quit", quit_cmd, -1, "noauth loading stale fast", group="connection",
+    spec("quit", quit_cmd, -1, "noscript loading stale fast noauth allow_busy", group="connection",
          summary="Close the connection"),
-    spec("auth", auth, -2, "noscript loading stale fast noauth", group="connection",
+    spec("auth", auth, -2, "noscript loading stale fast noauth allow_busy", group="connection",
          summary="Authenticate to the server"),
-    spec("hello", hello, -1, "noscript loading stale fast noauth", group="connection",
+    spec("hello", hello, -1, "noscript loading stale fast noauth allow_busy", group="connection",
          summary="Handshake with Redis", since="6.0.0"),
-    spec("reset", reset, 1, "noscript loading stale fast noauth", group="connection",
+    spec("reset", reset, 1, "noscript loading stale fast noauth allow_busy", group="connection",
          summary="Reset the connection", since="6.2.0"),
-    spec("client", client, -2, "admin noscript loading stale", group="connection",
+    spec("client", client, -2, "", group="connection",
          summary="A container for client connection commands", since="2.4.0"),
 ]

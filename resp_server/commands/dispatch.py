@@ -2,7 +2,8 @@
 
 `execute(client, argv)` is what the connection calls for every parsed request; it returns the
 reply value (resp/replies.py) or None-as-null. `call(client, spec, argv)` runs one handler with
-stats, slowlog and MONITOR feeding and is also what EXEC uses for queued commands.
+stats, slowlog and MONITOR feeding (after the handler; admin commands and admin subcommands are
+not shown) and is also what EXEC uses for queued commands.
 Errors are Redis's, to the letter (unknown command, wrong number of arguments, NOAUTH, OOM,
 EXECABORT).
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
+from resp_server.commands.monitor import monitor_args, monitor_line
 from resp_server.commands.table import CommandSpec, build_table
 from resp_server.resp.replies import ERR_NOAUTH, ERR_OOM, QUEUED, RespError
 
@@ -146,8 +148,7 @@ def _execute_checked(client: ClientState, spec: CommandSpec | None, argv: list, 
 def call(client: ClientState, spec: CommandSpec, argv: list, big: bool | None = None) -> object:
     """Run a handler: MONITOR feed, timing, commandstats, slowlog; release unused big args."""
     server = client.server
-    if server.monitors and "admin" not in spec.flags:
-        _feed_monitors(client, argv)
+    shown = monitor_args(spec, argv) if server.monitors else None
     if big is None:
         big = any(type(a) is not bytes for a in argv)
     if big and not spec.bigvalue:
@@ -177,13 +178,14 @@ def call(client: ClientState, spec: CommandSpec, argv: list, big: bool | None = 
         count_error(server, reply.msg)
     if usec >= server.slowlog_log_slower_than >= 0:
         server.slowlog.add(argv, usec, client.addr, client.name)
+    if shown is not None:
+        _feed_monitors(client, shown)
     return reply
 
 
-def _feed_monitors(client: ClientState, argv: list) -> None:
-    from resp_server.commands.monitor import format_monitor_line
-
-    line = format_monitor_line(client, argv)
+def _feed_monitors(client: ClientState, shown: bytes) -> None:
+    """Like Redis 7, after the command ran (SELECT shows the new db; EXEC follows its commands)."""
+    line = monitor_line(client, shown)
     for m in list(client.server.monitors):
         if m is not client and m.conn is not None:
             m.conn.deliver(line)

@@ -11,13 +11,17 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from resp_server.commands.args import lower
+from resp_server.commands.args import SUBTABLES, lower
+from resp_server.commands.docs import doc_of
 from resp_server.resp.replies import OK, RespError, Status
 
 if TYPE_CHECKING:
     from resp_server.client import ClientState
+    from resp_server.commands.table import CommandSpec
 
 REDACTED = b"(redacted)"
+_UNKNOWN_TO_REDIS_70 = frozenset(("client|setinfo", "client|no-touch"))
+"""Redis 7.2 subcommands that 7.0 rejects (so never shows); redis-py sends SETINFO on connect."""
 
 
 def _escape_table() -> list[bytes]:
@@ -68,11 +72,36 @@ def _redacted(argv: list) -> list[bytes]:
 
 def format_monitor_line(client: ClientState, argv: list) -> Status:
     """The status line MONITOR clients receive for one executed command."""
+    return monitor_line(client, b" ".join(repr_arg(a) for a in _redacted(argv)))
+
+
+def monitor_line(client: ClientState, shown: bytes) -> Status:
+    """A MONITOR line from the quoted arguments (`shown`) and the client's current db."""
     now = time.time()
     sec = int(now)
     usec = int((now - sec) * 1_000_000)
-    head = b"%d.%06d [%d %s] " % (sec, usec, client.db, client.addr.encode())
-    return Status(head + b" ".join(repr_arg(a) for a in _redacted(argv)))
+    return Status(b"%d.%06d [%d %s] %s" % (sec, usec, client.db, client.addr.encode(), shown))
+
+
+def monitor_args(spec: CommandSpec, argv: list) -> bytes | None:
+    """The quoted arguments MONITOR shows for this call, or None when Redis hides it: admin
+    commands and, for containers, admin subcommands (CLIENT LIST, CONFIG GET, SLOWLOG ...) and
+    calls the subcommand table rejects (unknown subcommand, wrong arity). Quoted before the
+    handler runs: a big argument may be handed to the store by it."""
+    if "admin" in spec.flags:
+        return None
+    table = SUBTABLES.get(spec.name)
+    if table is not None:
+        entry = table.entries.get(lower(argv[1])) if len(argv) > 1 else None
+        if entry is None:
+            return None
+        arity, argc = entry[1], len(argv)
+        if (argc != arity) if arity >= 0 else (argc < -arity):
+            return None
+        full = f"{spec.name}|{lower(argv[1]).decode()}"
+        if full in _UNKNOWN_TO_REDIS_70 or "admin" in doc_of(full).flags.split():
+            return None
+    return b" ".join(repr_arg(a) for a in _redacted(argv))
 
 
 def monitor(c: ClientState, argv: list) -> object:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from resp_server.commands.args import (
     LLONG_MAX,
+    SUBTABLES,
     SubTable,
     get_ll,
     get_range,
@@ -30,7 +31,8 @@ from resp_server.commands.args import (
 )
 from resp_server.commands.config_cmd import config
 from resp_server.commands.db import peek
-from resp_server.commands.glob import glob_match
+from resp_server.commands.docs import Doc, OrderedSet, acl_categories, display_flags, doc_of
+from resp_server.commands.glob import matcher
 from resp_server.commands.monitor import monitor
 from resp_server.commands.table import CommandSpec, spec
 from resp_server.config import REDIS_COMPAT_VERSION, VERSION
@@ -304,11 +306,8 @@ def info(c: ClientState, argv: list) -> object:
 
 
 # --- COMMAND ----------------------------------------------------------------------------------
-
-_FLAG_NAMES = {"noauth": "no_auth", "nomulti": "no_multi"}
-_HIDDEN_FLAGS = frozenset(("bigvalue",))
-_GROUP_CATEGORY = {"string": "@string", "generic": "@keyspace", "connection": "@connection",
-                   "server": "@admin", "transactions": "@transaction"}
+# The data (flags order, ACL categories, tips, key specs, docs) is in docs.py; subcommands are the
+# entries of each container's SubTable.
 
 
 def _table() -> dict[bytes, CommandSpec]:
@@ -317,28 +316,55 @@ def _table() -> dict[bytes, CommandSpec]:
     return TABLE
 
 
-def acl_categories(sp: CommandSpec) -> list[Status]:
-    cats = []
-    if "write" in sp.flags:
-        cats.append("@write")
-    if "readonly" in sp.flags:
-        cats.append("@read")
-    cats.append(_GROUP_CATEGORY.get(sp.group, "@keyspace"))
-    cats.append("@fast" if "fast" in sp.flags else "@slow")
-    if "admin" in sp.flags:
-        cats.append("@dangerous")
-    return [Status(x.encode()) for x in dict.fromkeys(cats)]
+def _statuses(names: list[str]) -> OrderedSet:
+    return OrderedSet(Status(n.encode()) for n in names)
+
+
+def _info_entry(name: str, arity: int, flags: frozenset[str] | list[str],
+                keys: tuple[int, int, int], doc: Doc, subs: object) -> list:
+    return [name, arity, _statuses(display_flags(flags)), *keys,
+            _statuses(acl_categories(flags, doc.acl)), OrderedSet(doc.tips.split()),
+            OrderedSet(ks.reply() for ks in doc.key_specs), subs]
+
+
+def _sub_info_entry(parent: str, sub: str, arity: int) -> list:
+    full = f"{parent}|{sub}"
+    doc = doc_of(full)
+    return _info_entry(full, arity, doc.flags.split(), doc.keys, doc, OrderedSet())
 
 
 def command_info_entry(sp: CommandSpec) -> list:
-    flags = {Status(_FLAG_NAMES.get(f, f).encode()) for f in sp.flags - _HIDDEN_FLAGS}
-    return [sp.name, sp.arity, flags, sp.first_key, sp.last_key, sp.step,
-            set(acl_categories(sp)), [], [], []]
+    """One COMMAND INFO entry: Redis 7's ten elements, subcommands included."""
+    table = SUBTABLES.get(sp.name)
+    subs: object = OrderedSet()
+    if table is not None:
+        subs = [_sub_info_entry(sp.name, k.decode(), arity)
+                for k, (_, arity) in table.entries.items()]
+    return _info_entry(sp.name, sp.arity, sp.flags, (sp.first_key, sp.last_key, sp.step),
+                       doc_of(sp.name), subs)
 
 
-def _lookup_names(argv: list) -> list[CommandSpec | None]:
-    table = _table()
-    return [table.get(lower(a)) for a in argv]
+def _resolve(raw: bytes) -> tuple[CommandSpec, str | None] | None:
+    """A command name or "parent|sub" -> (its CommandSpec, the subcommand or None)."""
+    name = lower(raw)
+    parent, bar, sub = name.partition(b"|")
+    sp = _table().get(parent)
+    if sp is None or not bar:
+        return None if sp is None else (sp, None)
+    table = SUBTABLES.get(sp.name)
+    if table is None or sub not in table.entries:
+        return None
+    return sp, sub.decode()
+
+
+def _info_of(raw: bytes) -> list | None:
+    found = _resolve(raw)
+    if found is None:
+        return None
+    sp, sub = found
+    if sub is None:
+        return command_info_entry(sp)
+    return _sub_info_entry(sp.name, sub, SUBTABLES[sp.name].entries[sub.encode()][1])
 
 
 def command_all(c: ClientState, argv: list) -> object:
@@ -352,56 +378,112 @@ def command_count(c: ClientState, argv: list) -> object:
 def command_info(c: ClientState, argv: list) -> object:
     if len(argv) == 2:
         return command_all(c, argv)
-    return [None if sp is None else command_info_entry(sp) for sp in _lookup_names(argv[2:])]
+    return [_info_of(a) for a in argv[2:]]
+
+
+def _sub_doc(parent: str, sub: str) -> dict:
+    doc = doc_of(f"{parent}|{sub}")
+    return doc.docs_reply(doc.summary, doc.since, doc.group)
 
 
 def command_doc(sp: CommandSpec) -> dict:
-    return {"summary": sp.summary, "since": sp.since, "group": sp.group}
+    """The COMMAND DOCS map of a top-level command (its subcommands' docs included)."""
+    out = doc_of(sp.name).docs_reply(sp.summary, sp.since, sp.group)
+    table = SUBTABLES.get(sp.name)
+    if table is not None:
+        out["subcommands"] = {f"{sp.name}|{k.decode()}": _sub_doc(sp.name, k.decode())
+                              for k in table.entries}
+    return out
 
 
 def command_docs(c: ClientState, argv: list) -> object:
-    specs = list(_table().values()) if len(argv) == 2 else _lookup_names(argv[2:])
-    return {sp.name: command_doc(sp) for sp in specs if sp is not None}
+    if len(argv) == 2:
+        return {sp.name: command_doc(sp) for sp in _table().values()}
+    out: dict[str, dict] = {}
+    for raw in argv[2:]:
+        found = _resolve(raw)
+        if found is None:
+            continue
+        sp, sub = found
+        if sub is None:
+            out[sp.name] = command_doc(sp)
+        else:
+            out[f"{sp.name}|{sub}"] = _sub_doc(sp.name, sub)
+    return out
+
+
+def _all_names() -> list[tuple[str, list[str]]]:
+    """(full name, ACL categories) of every command, each container followed by its subcommands."""
+    out = []
+    for sp in _table().values():
+        out.append((sp.name, acl_categories(sp.flags, doc_of(sp.name).acl)))
+        table = SUBTABLES.get(sp.name)
+        for k in table.entries if table is not None else ():
+            full = f"{sp.name}|{k.decode()}"
+            doc = doc_of(full)
+            out.append((full, acl_categories(doc.flags.split(), doc.acl)))
+    return out
 
 
 def command_list(c: ClientState, argv: list) -> object:
     """COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]."""
-    names = [sp.name for sp in _table().values()]
+    entries = _all_names()
     if len(argv) == 2:
-        return names
+        return [n for n, _ in entries]
     if len(argv) != 5 or lower(argv[2]) != b"filterby":
         raise RespError(ERR_SYNTAX)
     kind, arg = lower(argv[3]), bytes(argv[4])
     if kind == b"module":
         return []
     if kind == b"aclcat":
-        cat = b"@" + lower(arg)
-        return [sp.name for sp in _table().values()
-                if cat in {bytes(x) for x in acl_categories(sp)}]
+        cat = "@" + text(lower(arg))
+        return [n for n, cats in entries if cat in cats]
     if kind == b"pattern":
-        return [n for n in names if glob_match(arg, n.encode(), nocase=True)]
+        match = matcher(arg, nocase=True)
+        return [n for n, _ in entries if match(n.encode())]
     raise RespError(ERR_SYNTAX)
 
 
-def key_positions(sp: CommandSpec, argc: int) -> list[int]:
-    """Argument indexes holding keys, from the (first, last, step) key spec."""
-    if sp.first_key <= 0:
-        return []
-    last = sp.last_key if sp.last_key >= 0 else argc + sp.last_key
-    return list(range(sp.first_key, min(last, argc - 1) + 1, max(1, sp.step)))
+def _set_key_flags(args: list) -> str:
+    """setGetKeys: SET's key is RW access update with GET, else OW update."""
+    if any(lower(a) == b"get" for a in args[3:]):
+        return "RW access update"
+    return "OW update"
+
+
+def command_keys(args: list) -> list[tuple[bytes, str]]:
+    """getKeysFromCommandWithSpecs for `args` (a full command): [(key, key-spec flags)]."""
+    sp = _table().get(lower(args[0]))
+    if sp is None:
+        raise RespError("ERR Invalid command specified")
+    name, arity = sp.name, sp.arity
+    table = SUBTABLES.get(sp.name)
+    if table is not None and len(args) >= 2:
+        entry = table.entries.get(lower(args[1]))
+        if entry is None:
+            raise RespError("ERR Invalid command specified")
+        name, arity = f"{sp.name}|{lower(args[1]).decode()}", entry[1]
+    doc = doc_of(name)
+    if not doc.key_specs:
+        raise RespError("ERR The command has no key arguments")
+    argc = len(args)
+    if (arity >= 0 and argc != arity) or argc < -arity:
+        raise RespError("ERR Invalid number of arguments specified for command")
+    out = []
+    for ks in doc.key_specs:
+        flags = _set_key_flags(args) if "variable_flags" in ks.flags.split() else ks.flags
+        out += [(args[i], flags) for i in ks.positions(argc)]
+    if not out:
+        raise RespError("ERR Invalid arguments specified for command")
+    return out
 
 
 def command_getkeys(c: ClientState, argv: list) -> object:
-    sp = _table().get(lower(argv[2]))
-    if sp is None:
-        raise RespError("ERR Invalid command specified")
-    args = argv[2:]
-    if not sp.arity_ok(len(args)):
-        raise RespError("ERR Invalid number of arguments specified for command")
-    keys = [args[i] for i in key_positions(sp, len(args))]
-    if not keys:
-        raise RespError("ERR The command has no key arguments")
-    return keys
+    return [k for k, _ in command_keys(argv[2:])]
+
+
+def command_getkeysandflags(c: ClientState, argv: list) -> object:
+    return [[k, _statuses(flags.split())] for k, flags in command_keys(argv[2:])]
 
 
 _COMMAND_HELP = [
@@ -410,9 +492,15 @@ _COMMAND_HELP = [
     "LIST", "    Return a list of all commands in this Redis server.",
     "INFO [<command-name> ...]",
     "    Return details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
     "DOCS [<command-name> ...]",
     "    Return documentation details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
     "GETKEYS <full-command>", "    Return the keys from a full Redis command.",
+    "GETKEYSANDFLAGS <full-command>",
+    "    Return the keys and the access flags from a full Redis command.",
 ]
 
 COMMAND = SubTable("command", {
@@ -421,6 +509,7 @@ COMMAND = SubTable("command", {
     "docs": (command_docs, -2),
     "list": (command_list, -2),
     "getkeys": (command_getkeys, -4),
+    "getkeysandflags": (command_getkeysandflags, -4),
     "help": (lambda c, argv: help_reply("command", _COMMAND_HELP), 2),
 })
 
@@ -710,15 +799,16 @@ COMMANDS = [
          summary="A container for object introspection commands", since="2.2.3"),
     spec("slowlog", slowlog, -2, "", group="server",
          summary="A container for slow log commands", since="2.2.12"),
-    spec("shutdown", shutdown, -1, "admin noscript loading stale", group="server",
+    spec("shutdown", shutdown, -1, "admin noscript loading stale nomulti allow_busy",
+         group="server",
          summary="Synchronously save the dataset to disk and then shut down the server"),
     spec("lastsave", lastsave, 1, "loading stale fast", group="server",
          summary="Get the UNIX time stamp of the last successful save to disk"),
-    spec("save", no_persistence, 1, "admin noscript", group="server",
+    spec("save", no_persistence, 1, "admin noscript no_async_loading nomulti", group="server",
          summary="Synchronously save the dataset to disk"),
-    spec("bgsave", no_persistence, -1, "admin noscript", group="server",
+    spec("bgsave", no_persistence, -1, "admin noscript no_async_loading", group="server",
          summary="Asynchronously save the dataset to disk"),
-    spec("bgrewriteaof", no_persistence, 1, "admin noscript", group="server",
+    spec("bgrewriteaof", no_persistence, 1, "admin noscript no_async_loading", group="server",
          summary="Asynchronously rewrite the append-only file", since="1.0.0"),
     spec("debug", debug, -2, "admin noscript loading stale", group="server",
          summary="A container for debugging commands"),

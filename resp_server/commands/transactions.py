@@ -100,16 +100,16 @@ def unwatch(c: ClientState, argv: list) -> object:
 
 
 COMMANDS = [
-    spec("multi", multi, 1, "noscript loading stale fast nomulti", group="transactions",
+    spec("multi", multi, 1, "noscript loading stale fast allow_busy", group="transactions",
          summary="Mark the start of a transaction block", since="1.2.0"),
-    spec("exec", exec_cmd, 1, "noscript loading stale skip_slowlog nomulti",
+    spec("exec", exec_cmd, 1, "noscript loading stale skip_slowlog",
          group="transactions", summary="Execute all commands issued after MULTI", since="1.2.0"),
-    spec("discard", discard, 1, "noscript loading stale fast nomulti", group="transactions",
+    spec("discard", discard, 1, "noscript loading stale fast allow_busy", group="transactions",
          summary="Discard all commands issued after MULTI", since="2.0.0"),
-    spec("watch", watch, -2, "noscript loading stale fast nomulti", (1, -1, 1),
+    spec("watch", watch, -2, "noscript loading stale fast allow_busy", (1, -1, 1),
          group="transactions",
          summary="Watch the given keys to determine execution of the MULTI/EXEC block",
          since="2.2.0"),
-    spec("unwatch", unwatch, 1, "noscript loading stale fast", group="transactions",
+    spec("unwatch", unwatch, 1, "noscript loading stale fast allow_busy", group="transactions",
          summary="Forget about all watched keys", since="2.2.0"),
 ]

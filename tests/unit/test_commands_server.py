@@ -174,30 +174,55 @@ def test_config_resetstat_and_misc() -> None:
 def test_command_introspection() -> None:
     env = Env()
     n = env("COMMAND", "COUNT")
-    assert n == len(env("COMMAND")) == len(env("COMMAND", "LIST")) > 60
+    assert n == len(env("COMMAND")) > 60
+    names = env("COMMAND", "LIST")                  # subcommands listed after their container
+    assert len(names) > n and names.index("client|list") > names.index("client")
     [get] = env("COMMAND", "INFO", "get")
-    assert get[:2] == ["get", 2] and get[2] == {Status(b"readonly"), Status(b"fast")}
+    assert get[:2] == ["get", 2] and list(get[2]) == [Status(b"readonly"), Status(b"fast")]
     assert get[3:6] == [1, 1, 1]
-    assert Status(b"@read") in get[6]
+    assert list(get[6]) == [Status(b"@read"), Status(b"@string"), Status(b"@fast")]
+    assert list(get[7]) == [] and list(get[9]) == []
+    [spec] = get[8]
+    assert spec == {"flags": {Status(b"RO"), Status(b"access")},
+                    "begin_search": {"type": "index", "spec": {"index": 1}},
+                    "find_keys": {"type": "range", "spec": {"lastkey": 0, "keystep": 1,
+                                                            "limit": 0}}}
     assert env("COMMAND", "INFO", "nosuch") == [None]
     [mset] = env("COMMAND", "INFO", "MSET")
     assert Status(b"denyoom") in mset[2] and Status(b"bigvalue") not in mset[2]
+    assert list(mset[7]) == ["request_policy:multi_shard", "response_policy:all_succeeded"]
     [hello] = env("COMMAND", "INFO", "hello")
     assert Status(b"no_auth") in hello[2]
+    [slowlog] = env("COMMAND", "INFO", "slowlog")
+    assert [e[0] for e in slowlog[9]] == ["slowlog|get", "slowlog|len", "slowlog|reset",
+                                          "slowlog|help"]
+    [enc, nosub] = env("COMMAND", "INFO", "OBJECT|ENCODING", "object|nosuch")
+    assert enc[:6] == ["object|encoding", 3, {Status(b"readonly")}, 2, 2, 1] and nosub is None
     docs = env("COMMAND", "DOCS", "get", "nosuch")
     assert docs == {"get": {"summary": "Get the value of a key", "since": "1.0.0",
-                            "group": "string"}}
-    assert "lpush" not in env("COMMAND", "LIST")
+                            "group": "string", "complexity": "O(1)",
+                            "arguments": [{"name": "key", "type": "key", "key_spec_index": 0}]}}
+    assert "client|list" in env("COMMAND", "DOCS", "client")["client"]["subcommands"]
+    assert "lpush" not in names
     assert sorted(env("COMMAND", "LIST", "FILTERBY", "PATTERN", "get*")) == \
         ["get", "getdel", "getex", "getrange", "getset"]
     assert "set" in env("COMMAND", "LIST", "FILTERBY", "ACLCAT", "write")
+    assert "client|kill" in env("COMMAND", "LIST", "FILTERBY", "ACLCAT", "DANGEROUS")
     assert env.err("COMMAND", "LIST", "FILTERBY", "foo", "x") == "ERR syntax error"
     assert env("COMMAND", "GETKEYS", "MSET", "a", "1", "b", "2") == [b"a", b"b"]
     assert env("COMMAND", "GETKEYS", "RENAME", "a", "b") == [b"a", b"b"]
+    assert env("COMMAND", "GETKEYS", "object", "encoding", "k") == [b"k"]
+    [[key, flags]] = env("COMMAND", "GETKEYSANDFLAGS", "set", "k", "v")
+    assert key == b"k" and list(flags) == [Status(b"OW"), Status(b"update")]
+    [[key, flags]] = env("COMMAND", "GETKEYSANDFLAGS", "set", "k", "v", "GET")
+    assert list(flags) == [Status(b"RW"), Status(b"access"), Status(b"update")]
     assert env.err("COMMAND", "GETKEYS", "foo", "a") == "ERR Invalid command specified"
+    assert env.err("COMMAND", "GETKEYS", "object", "foo", "k") == "ERR Invalid command specified"
     assert env.err("COMMAND", "GETKEYS", "get", "a", "b") == \
         "ERR Invalid number of arguments specified for command"
     assert env.err("COMMAND", "GETKEYS", "ping", "x") == "ERR The command has no key arguments"
+    assert env.err("COMMAND", "GETKEYS", "echo", "a", "b") == \
+        "ERR The command has no key arguments"      # checked before the arity
     assert env.err("COMMAND", "GETKEYS", "get") == \
         "ERR wrong number of arguments for 'command|getkeys' command"
     assert env.err("COMMAND", "foo") == "ERR unknown subcommand 'foo'. Try COMMAND HELP."
@@ -241,6 +266,23 @@ def test_monitor_receives_other_clients_commands() -> None:
     env("GET", "k")
     lines = watcher.conn.delivered
     assert len(lines) == 2 and lines[0].endswith(b'"SET" "k" "v"')
+
+
+def test_monitor_order_and_hidden_subcommands() -> None:
+    """Fed after the command ran (SELECT shows the new db, EXEC after its commands); admin
+    subcommands, rejected subcommands and Redis 7.2's CLIENT SETINFO are not shown."""
+    env = Env()
+    watcher = env.client()
+    env("MONITOR", client=watcher)
+    for cmd in (("MULTI",), ("SET", "a", "1"), ("SELECT", "2"), ("EXEC",), ("CLIENT", "ID"),
+                ("CLIENT", "LIST"), ("CLIENT", "NOSUCH"), ("CLIENT", "SETNAME"),
+                ("CLIENT", "SETINFO", "LIB-NAME", "x"), ("CONFIG", "GET", "hz"),
+                ("OBJECT", "ENCODING", "a"), ("DEBUG", "JMAP")):
+        env(*cmd)
+    shown = [bytes(x).split(b"] ", 1)[0].rsplit(b"[", 1)[1][:1] + b" " + bytes(x).split(b"] ", 1)[1]
+             for x in watcher.conn.delivered]
+    assert shown == [b'0 "MULTI"', b'0 "SET" "a" "1"', b'2 "SELECT" "2"', b'2 "EXEC"',
+                     b'2 "CLIENT" "ID"', b'2 "OBJECT" "ENCODING" "a"']
 
 
 def test_object_subcommands() -> None:

@@ -238,3 +238,25 @@ def test_info_stats_counters_same_as_redis(pair: Pair) -> None:
         finally:
             r.close()
     assert counters[2:] == counters[:2]
+
+
+OUR_EXTRA_INFO_SECTIONS = {"Slabs"}
+"""INFO sections of ours that Redis has not (the slab allocator's own statistics)."""
+
+
+@pytest.mark.parametrize("args", [[], ["default"], ["all"], ["everything"], ["server", "clients"],
+                                  ["nosuch"], ["SERVER"], ["persistence"], ["modules"]],
+                         ids=lambda a: "-".join(a) or "none")
+def test_info_sections_same_as_redis(pair: Pair, args: list[str]) -> None:
+    """The `# Section` headers INFO answers for each argument, in Redis's order."""
+    headers = []
+    for sp in (pair.redis, pair.ours):
+        c = RawConn(sp.port)
+        try:
+            raw = c.call([b"INFO", *(a.encode() for a in args)])
+        finally:
+            c.close()
+        body = raw.split(b"\r\n", 1)[1].decode(errors="replace")
+        headers.append([ln[2:] for ln in body.split("\r\n") if ln.startswith("# ")])
+    want, got = headers
+    assert [h for h in got if h not in OUR_EXTRA_INFO_SECTIONS] == want

@@ -260,3 +260,51 @@ def test_info_sections_same_as_redis(pair: Pair, args: list[str]) -> None:
         headers.append([ln[2:] for ln in body.split("\r\n") if ln.startswith("# ")])
     want, got = headers
     assert [h for h in got if h not in OUR_EXTRA_INFO_SECTIONS] == want
+
+
+OOM_PROBES: list[list[bytes]] = [
+    [b"SET", b"new", b"v"], [b"GET", b"fill:0"], [b"APPEND", b"fill:0", b"x"], [b"INCR", b"ctr"],
+    [b"SETNX", b"n", b"1"], [b"MSET", b"a", b"1"], [b"EXPIRE", b"fill:1", b"100"],
+    [b"PERSIST", b"fill:1"], [b"EXISTS", b"fill:0"], [b"PING"], [b"SETRANGE", b"fill:2", b"0", b"z"],
+    [b"GETSET", b"fill:3", b"x"], [b"COPY", b"fill:4", b"c"], [b"RENAME", b"fill:5", b"r"],
+    [b"INCRBYFLOAT", b"f", b"1"], [b"GETEX", b"fill:6", b"EX", b"100"],
+    [b"MULTI"], [b"SET", b"q", b"1"], [b"GET", b"fill:0"], [b"EXEC"],
+    [b"MULTI"], [b"GET", b"fill:0"], [b"EXEC"],
+]
+
+
+def test_oom_noeviction_same_as_redis() -> None:
+    """With maxmemory-policy noeviction: the OOM error text and which commands it refuses.
+
+    Filled well below the limit, then the limit is lowered far under the usage, so neither server
+    is near the boundary (where Redis's answer depends on its own buffers)."""
+    from tests.conftest import start_ours, start_redis
+
+    args = ("--maxmemory", "64mb", "--maxmemory-policy", "noeviction")
+    servers = [start_redis(*args)]
+    try:
+        servers.append(start_redis(*args) if pair_target_is_redis() else start_ours(*args))
+        replies = []
+        for sp in servers:
+            c = RawConn(sp.port)
+            try:
+                for i in range(0, 400, 50):
+                    batch = [x for k in range(i, i + 50) for x in (b"fill:%d" % k, b"v" * 8192)]
+                    assert c.call([b"MSET", *batch]) == b"+OK\r\n"
+                assert c.call([b"CONFIG", b"SET", b"maxmemory", b"1mb"]) == b"+OK\r\n"
+                replies.append([c.call(p) for p in OOM_PROBES])
+            finally:
+                c.close()
+        want, got = replies
+        diffs = [f"{b' '.join(OOM_PROBES[i])!r}: redis {want[i][:80]!r} ours {got[i][:80]!r}"
+                 for i in range(len(want)) if want[i] != got[i]]
+        assert not diffs, "\n".join(diffs)
+    finally:
+        for sp in servers:
+            sp.stop()
+
+
+def pair_target_is_redis() -> bool:
+    from tests.compat.conftest import TARGET
+
+    return TARGET == "redis"

@@ -30,11 +30,44 @@ def peek(c: ClientState, key: bytes, db: int | None = None):
 
 def put(c: ClientState, key: bytes, value, expire_at: int | None = None,
         keep_ttl: bool = False):
-    """Store a value (bytes or an adopted Reservation); OOM becomes Redis's OOM error."""
+    """Store a value (bytes or an adopted Reservation); OOM becomes Redis's OOM error.
+
+    A new value is never "raw" by history (the store may reuse the item for it)."""
     try:
-        return c.server.keyspace.store(c.db, key, value, expire_at=expire_at, keep_ttl=keep_ttl)
+        item = c.server.keyspace.store(c.db, key, value, expire_at=expire_at, keep_ttl=keep_ttl)
     except OOMError:
         raise RespError(ERR_OOM) from None
+    if _RAW:
+        _RAW.pop(id(item), None)
+    return item
+
+
+# OBJECT ENCODING "raw" by history: Redis's APPEND (to an existing key) and SETRANGE leave an
+# unshared sds string, reported "raw" whatever its length or content, until a new value is set.
+# The store's items have no room for that, so the marked items are kept here, by identity: the
+# entry holds the item, so its id cannot be reused while marked. RENAME/MOVE/SWAPDB keep the
+# item (and the mark); `put` clears it; COPY carries it (mark_raw on the copy). Entries of
+# items that left the keyspace are swept once the table doubles.
+_RAW: dict[int, Item] = {}
+_sweep_at = 1024
+
+
+def mark_raw(item: Item | None) -> None:
+    """The value under this item is now a raw string (APPEND, SETRANGE; COPY of a raw one)."""
+    global _sweep_at
+    if item is None:
+        return
+    _RAW[id(item)] = item
+    if len(_RAW) >= _sweep_at:
+        for ident, it in list(_RAW.items()):
+            if not it.linked:
+                del _RAW[ident]
+        _sweep_at = max(1024, 2 * len(_RAW))
+
+
+def is_raw(item: Item | None) -> bool:
+    """True when APPEND or SETRANGE made this value (OBJECT ENCODING answers "raw")."""
+    return item is not None and _RAW.get(id(item)) is item
 
 
 def now_ms(c: ClientState) -> int:

@@ -19,7 +19,7 @@ from resp_server.commands.args import (
     lower,
     text,
 )
-from resp_server.commands.db import now_ms, peek, read
+from resp_server.commands.db import is_raw, mark_raw, now_ms, peek, read
 from resp_server.commands.glob import is_literal, matcher
 from resp_server.commands.table import spec
 from resp_server.resp.replies import ERR_NO_KEY, ERR_SYNTAX, OK, RespError, Status
@@ -198,7 +198,12 @@ def copy(c: ClientState, argv: list) -> object:
         return 0
     if not replace and peek(c, dst, dst_db) is not None:
         return 0
-    return int(bool(c.server.keyspace.copy(c.db, src, dst_db, dst, replace)))
+    raw = is_raw(peek(c, src))
+    if not c.server.keyspace.copy(c.db, src, dst_db, dst, replace):
+        return 0
+    if raw:  # dupStringObject keeps a raw string raw
+        mark_raw(peek(c, dst, dst_db))
+    return 1
 
 
 def move(c: ClientState, argv: list) -> object:

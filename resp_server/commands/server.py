@@ -30,7 +30,7 @@ from resp_server.commands.args import (
     text,
 )
 from resp_server.commands.config_cmd import config
-from resp_server.commands.db import peek
+from resp_server.commands.db import is_raw, peek
 from resp_server.commands.docs import Doc, OrderedSet, acl_categories, display_flags, doc_of
 from resp_server.commands.glob import matcher
 from resp_server.commands.monitor import monitor
@@ -521,9 +521,12 @@ def command(c: ClientState, argv: list) -> object:
 # --- OBJECT -----------------------------------------------------------------------------------
 
 def encoding_of(item) -> bytes:
-    """OBJECT ENCODING: int for integers that fit a long, embstr up to 44 bytes, else raw."""
+    """OBJECT ENCODING: raw after APPEND/SETRANGE (see db.mark_raw); else int for integers that
+    fit a long, embstr up to 44 bytes, raw above."""
     from resp_server.commands.args import parse_ll
 
+    if is_raw(item):
+        return b"raw"
     if item.length <= 20 and parse_ll(item.to_bytes()) is not None:
         return b"int"
     return b"embstr" if item.length <= EMBSTR_SIZE_LIMIT else b"raw"

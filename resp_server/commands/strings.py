@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from resp_server.commands.args import LLONG_MAX, LLONG_MIN, get_ll, lower, parse_ll
-from resp_server.commands.db import now_ms, peek, put, read, value_bytes, value_slice
+from resp_server.commands.db import (
+    mark_raw,
+    now_ms,
+    peek,
+    put,
+    read,
+    value_bytes,
+    value_slice,
+)
 from resp_server.commands.table import spec
 from resp_server.resp.replies import ERR_NOT_FLOAT, ERR_SYNTAX, OK, RespError
 
@@ -239,7 +247,7 @@ def append(c: ClientState, argv: list) -> object:
         return len(tail)
     _check_size(c, item.length + len(tail))
     value = value_bytes(item) + bytes(tail)
-    put(c, key, value, keep_ttl=True)
+    mark_raw(put(c, key, value, keep_ttl=True))
     return len(value)
 
 
@@ -257,7 +265,7 @@ def setrange(c: ClientState, argv: list) -> object:
     if len(old) < offset:
         old += bytes(offset - len(old))
     value = old[:offset] + patch + old[offset + len(patch):]
-    put(c, key, value, keep_ttl=True)
+    mark_raw(put(c, key, value, keep_ttl=True))
     return len(value)
 
 

@@ -263,3 +263,47 @@ def test_glob_matches_like_redis(pattern: bytes, subject: bytes, match: bool) ->
 def test_glob_nocase() -> None:
     assert glob_match(b"MAXMEM*", b"maxmemory", nocase=True)
     assert not glob_match(b"MAXMEM*", b"maxmemory")
+
+
+def test_object_encoding_raw_after_append_and_setrange() -> None:
+    """Redis reports "raw" for strings APPEND (to an existing key) or SETRANGE made, whatever
+    their content, until a new value is set; RENAME, MOVE and COPY keep it."""
+    env = Env()
+    enc = lambda k: env("OBJECT", "ENCODING", k)  # noqa: E731
+    run_script(env, [
+        ("APPEND", "a", "2", 1), ("SET", "b", "1", OK), ("APPEND", "b", "", 1),
+        ("SETRANGE", "c", "0", "abc", 3), ("SET", "d", "12", OK), ("SETRANGE", "d", "0", "", 2),
+    ])
+    assert (enc("a"), enc("b"), enc("c"), enc("d")) == (b"int", b"raw", b"raw", b"int")
+    env("SETRANGE", "d", "0", "3")
+    env("COPY", "d", "d2")
+    env("RENAME", "d", "d3")
+    env("MOVE", "d3", "1")
+    assert (enc("d2"), env("OBJECT", "REFCOUNT", "d2")) == (b"raw", 1)
+    env("SELECT", "1")
+    assert enc("d3") == b"raw"
+    env("EXPIRE", "d3", "100")
+    assert enc("d3") == b"raw"
+    env("INCR", "d3")
+    assert enc("d3") == b"int"
+    for cmd in (("SET", "d3", "5"), ("GETSET", "d3", "7"), ("INCRBYFLOAT", "d3", "1")):
+        env("APPEND", "d3", "1")
+        assert enc("d3") == b"raw"
+        env(*cmd)
+        assert enc("d3") != b"raw", cmd
+    env("APPEND", "d3", "1")
+    env("SETNX", "d3", "1")
+    env("SET", "d3", "1", "NX")
+    assert enc("d3") == b"raw"                  # not set: still the appended value
+
+
+def test_raw_marks_of_deleted_keys_are_swept() -> None:
+    from resp_server.commands import db, dispatch
+
+    env = Env()
+    db._RAW.clear()
+    for i in range(1500):
+        key = b"k%d" % i
+        for argv in ([b"SET", key, b"a"], [b"APPEND", key, b"b"], [b"DEL", key]):
+            dispatch.execute(env.c, argv)   # no invariant check after each call: fast
+    assert len(db._RAW) < 1000

@@ -1,7 +1,8 @@
 """Keyspace access for command handlers: read and write lookups, storing, values as bytes.
 
 Reads (`read`) count keyspace hits/misses and bump the LRU unless the client asked CLIENT
-NO-TOUCH; write-path lookups (`peek`) do neither, as Redis's lookupKeyWrite. `put` maps the
+NO-TOUCH; `read_notouch` counts without the bump (Redis's LOOKUP_NOTOUCH); write-path lookups
+(`peek`) do neither, as Redis's lookupKeyWrite. `put` maps the
 store's OOMError onto Redis's OOM reply. Times are integer milliseconds since the epoch, the
 store's clock.
 """
@@ -18,9 +19,23 @@ if TYPE_CHECKING:
 
 
 def read(c: ClientState, key: bytes, db: int | None = None):
-    """lookupKeyRead: the live item or None; counts a hit or a miss."""
+    """lookupKeyRead: the live item or None; counts a hit or a miss, bumps the LRU (not for a
+    CLIENT NO-TOUCH client, whose lookups still count)."""
+    if c.no_touch:
+        return read_notouch(c, key, db)
+    return c.server.keyspace.lookup(c.db if db is None else db, key)
+
+
+def read_notouch(c: ClientState, key: bytes, db: int | None = None):
+    """lookupKeyReadWithFlags(LOOKUP_NOTOUCH): counts a hit or a miss, no LRU bump (EXISTS,
+    TYPE, TTL & co, OBJECT)."""
     ks = c.server.keyspace
-    return ks.lookup(c.db if db is None else db, key, touch=not c.no_touch)
+    item = ks.peek(c.db if db is None else db, key)
+    if item is None:
+        ks.stats.keyspace_misses += 1
+    else:
+        ks.stats.keyspace_hits += 1
+    return item
 
 
 def peek(c: ClientState, key: bytes, db: int | None = None):

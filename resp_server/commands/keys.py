@@ -19,7 +19,7 @@ from resp_server.commands.args import (
     lower,
     text,
 )
-from resp_server.commands.db import is_raw, mark_raw, now_ms, peek, read
+from resp_server.commands.db import is_raw, mark_raw, now_ms, peek, read, read_notouch
 from resp_server.commands.glob import is_literal, matcher
 from resp_server.commands.table import spec
 from resp_server.resp.replies import ERR_NO_KEY, ERR_SYNTAX, OK, RespError, Status
@@ -39,16 +39,17 @@ def delete(c: ClientState, argv: list) -> object:
 
 
 def exists(c: ClientState, argv: list) -> object:
-    ks = c.server.keyspace
-    return sum(1 for k in argv[1:] if ks.lookup(c.db, k, touch=False) is not None)
+    return sum(1 for k in argv[1:] if read_notouch(c, k) is not None)
 
 
 def touch(c: ClientState, argv: list) -> object:
-    return sum(1 for k in argv[1:] if read(c, k) is not None)
+    """TOUCH bumps the LRU even for a CLIENT NO-TOUCH client (Redis exempts it)."""
+    ks = c.server.keyspace
+    return sum(1 for k in argv[1:] if ks.lookup(c.db, k) is not None)
 
 
 def type_cmd(c: ClientState, argv: list) -> object:
-    return Status(b"none" if peek(c, argv[1]) is None else b"string")
+    return Status(b"none" if read_notouch(c, argv[1]) is None else b"string")
 
 
 # --- expiry -----------------------------------------------------------------------------------
@@ -122,7 +123,7 @@ def pexpireat(c: ClientState, argv: list) -> object:
 
 def ttl_generic(c: ClientState, key: bytes, output_ms: bool, absolute: bool) -> int:
     """ttlGenericCommand: -2 no key, -1 no TTL, else remaining (or absolute) time."""
-    item = c.server.keyspace.lookup(c.db, key, touch=False)
+    item = read_notouch(c, key)
     if item is None:
         return -2
     if item.expire_at is None:

@@ -30,7 +30,7 @@ from resp_server.commands.args import (
     text,
 )
 from resp_server.commands.config_cmd import config
-from resp_server.commands.db import is_raw, peek
+from resp_server.commands.db import is_raw, peek, read_notouch
 from resp_server.commands.docs import Doc, OrderedSet, acl_categories, display_flags, doc_of
 from resp_server.commands.glob import matcher
 from resp_server.commands.monitor import monitor
@@ -538,19 +538,19 @@ def _idle_seconds(item) -> int:
 
 
 def object_encoding(c: ClientState, argv: list) -> object:
-    item = peek(c, argv[2])
+    item = read_notouch(c, argv[2])
     return None if item is None else encoding_of(item)
 
 
 def object_refcount(c: ClientState, argv: list) -> object:
-    item = peek(c, argv[2])
+    item = read_notouch(c, argv[2])
     if item is None:
         return None
     return 2147483647 if encoding_of(item) == b"int" and item.length < 5 else 1
 
 
 def object_idletime(c: ClientState, argv: list) -> object:
-    item = peek(c, argv[2])
+    item = read_notouch(c, argv[2])
     if item is None:
         return None
     if _policy(c.server) in LFU_POLICIES:
@@ -561,7 +561,7 @@ def object_idletime(c: ClientState, argv: list) -> object:
 
 
 def object_freq(c: ClientState, argv: list) -> object:
-    item = peek(c, argv[2])
+    item = read_notouch(c, argv[2])
     if item is None:
         return None
     if _policy(c.server) not in LFU_POLICIES:

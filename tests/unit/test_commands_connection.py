@@ -176,12 +176,15 @@ def test_client_flags_accepted() -> None:
     assert isinstance(env("CLIENT", "HELP"), list)
 
 
-def test_no_touch_reads_do_not_count() -> None:
+def test_no_touch_reads_count_but_do_not_bump() -> None:
+    """Redis 7.2's lookupKey: NO-TOUCH skips the LRU/LFU update, hits and misses still count."""
     env = Env()
     env.ok("SET", "k", "v")
     stats = env.server.keyspace.stats
     env("GET", "k")
     hits = stats.keyspace_hits
+    item = env.server.keyspace.peek(0, b"k")
+    stamp = item.stamp
     env.ok("CLIENT", "NO-TOUCH", "on")
     assert env("GET", "k") == b"v"
-    assert stats.keyspace_hits == hits
+    assert stats.keyspace_hits == hits + 1 and item.stamp == stamp

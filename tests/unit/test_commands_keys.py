@@ -307,3 +307,22 @@ def test_raw_marks_of_deleted_keys_are_swept() -> None:
         for argv in ([b"SET", key, b"a"], [b"APPEND", key, b"b"], [b"DEL", key]):
             dispatch.execute(env.c, argv)   # no invariant check after each call: fast
     assert len(db._RAW) < 1000
+
+
+def test_notouch_lookups_count_hits_and_misses() -> None:
+    """EXISTS, TYPE, the TTL family and OBJECT count like Redis's LOOKUP_NOTOUCH lookups."""
+    env = Env()
+    env("SET", "h", "1")
+    st = env.server.keyspace.stats
+    for cmd, hits, misses in [(("EXISTS", "h", "nope"), 1, 1), (("TYPE", "h"), 1, 0),
+                              (("TTL", "h"), 1, 0), (("PTTL", "nope"), 0, 1),
+                              (("EXPIRETIME", "h"), 1, 0), (("OBJECT", "ENCODING", "h"), 1, 0),
+                              (("OBJECT", "REFCOUNT", "nope"), 0, 1), (("TOUCH", "h"), 1, 0),
+                              (("EXPIRE", "h", "100"), 0, 0), (("MEMORY", "USAGE", "h"), 0, 0)]:
+        before = (st.keyspace_hits, st.keyspace_misses)
+        env(*cmd)
+        assert (st.keyspace_hits - before[0], st.keyspace_misses - before[1]) == (hits, misses), cmd
+    hits = st.keyspace_hits
+    env("CLIENT", "NO-TOUCH", "ON")
+    env("GET", "h")
+    assert st.keyspace_hits == hits + 1             # NO-TOUCH lookups still count

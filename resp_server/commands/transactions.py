@@ -7,6 +7,13 @@ a WATCHed key changed (the keyspace's on_modify hook sets `watch_dirty`), and wi
 OOM when a queued command needs memory the server cannot give. Store Items in EXEC's reply are
 copied to bytes: a later command of the same transaction may overwrite the key before the
 connection pins the item.
+
+Expiry, as Redis 7.0's multi.c (whatever the active expiry cycle did in between): a key that is
+live at WATCH and expired at EXEC aborts the transaction, deleted or not yet; a key that is
+already expired at WATCH behaves like a missing key (its deletion is "logically no change").
+WATCH deletes such a key first (the lazy expiry any read would do), before the watch starts, so
+its later removal cannot touch the watcher; EXEC lazily expires the watched keys, so a key that
+expired since WATCH touches it.
 """
 
 from __future__ import annotations
@@ -69,6 +76,12 @@ def exec_cmd(c: ClientState, argv: list) -> object:
     if c.multi_error:
         discard_transaction(c)
         raise RespError(ERR_EXECABORT)
+    if c.watched and not c.watch_dirty:
+        # isWatchedKeyExpired: a watched key that expired since WATCH (still present or not)
+        # aborts. Deleting it lazily now notifies the keyspace hook, which sets watch_dirty.
+        ks = c.server.keyspace
+        for db, key in list(c.watched):
+            ks.peek(db, key)
     if c.watch_dirty:
         discard_transaction(c)
         return NULL_ARRAY
@@ -89,8 +102,11 @@ def exec_cmd(c: ClientState, argv: list) -> object:
 def watch(c: ClientState, argv: list) -> object:
     if c.multi is not None:
         raise RespError("ERR WATCH inside MULTI is not allowed")
+    ks = c.server.keyspace
     for key in argv[1:]:
-        c.server.watch(c, c.db, bytes(key))
+        key = bytes(key)
+        ks.peek(c.db, key)   # already expired: deleted before the watch starts (module doc)
+        c.server.watch(c, c.db, key)
     return OK
 
 

@@ -148,3 +148,42 @@ def test_flush_and_swapdb_fire_only_for_keys_that_existed() -> None:
     env.ok("MULTI")
     env("GET", "k")
     assert env("EXEC") is NULL_ARRAY
+
+
+def _clocked_env() -> tuple[Env, list[int]]:
+    now = [1_700_000_000_000]
+    env = Env()
+    env.server.keyspace.clock = lambda: now[0]
+    return env, now
+
+
+def test_watched_key_that_expires_aborts_exec_deleted_or_not() -> None:
+    """Redis 7.0: live at WATCH, expired at EXEC -> aborted, whether or not something (the
+    expiry cycle, another client's read) already deleted it."""
+    for delete_first in (False, True):
+        env, now = _clocked_env()
+        other = env.client()
+        env.ok("SET", "k", "v", "PX", "200")
+        env.ok("WATCH", "k")
+        now[0] += 250
+        if delete_first:
+            assert env("GET", "k", client=other) is None
+        env.ok("MULTI")
+        env("GET", "k")
+        assert env("EXEC") is NULL_ARRAY, delete_first
+
+
+def test_key_already_expired_at_watch_is_like_a_missing_key() -> None:
+    """Its removal later is no change (EXEC runs); setting it again is one (EXEC aborts)."""
+    for other_cmd, want in ((("GET", "k"), [OK]), (("DEL", "k"), [OK]),
+                            (("SET", "k", "x"), NULL_ARRAY)):
+        env, now = _clocked_env()
+        other = env.client()
+        env.ok("SET", "k", "v", "PX", "30")
+        now[0] += 50
+        env.ok("WATCH", "k")
+        now[0] += 300
+        env(*other_cmd, client=other)
+        env.ok("MULTI")
+        env("SET", "k", "new")
+        assert env("EXEC") == want, other_cmd

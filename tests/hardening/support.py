@@ -13,13 +13,16 @@ import ipaddress
 import json
 import os
 import socket
+import subprocess
+import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
 import hiredis
 
-from tests.conftest import ServerProc
+from tests.conftest import ROOT, ServerProc, free_port, wait_ping
 
 FIGURES: Counter[str] = Counter()   # name -> value, summed over the run
 FIGURES_FILE = Path(os.environ.get("HARDENING_FIGURES", "/tmp/resp-hardening-figures.json"))
@@ -119,6 +122,49 @@ def info(sp: ServerProc, section: str = "memory") -> dict[str, str]:
             k, _, v = line.partition(":")
             out[k] = v
     return out
+
+
+def chunks_used(sp: ServerProc) -> int:
+    """Slab chunks in use over all classes (INFO slabs)."""
+    total = 0
+    for v in info(sp, "slabs").values():
+        fields = dict(kv.split("=") for kv in v.split(","))
+        total += int(fields["chunks_used"])
+    return total
+
+
+# --- our server with its log in a file --------------------------------------------------------
+
+class LoggedServer(ServerProc):
+    """Our server with stderr in a file (a pipe could fill up and block a chatty server)."""
+
+    log_path: str = ""
+
+    def log(self) -> str:
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def assert_clean_log(self) -> None:
+        text = self.log()
+        for bad in ("Traceback", "AssertionError", "internal error", "error running",
+                    "Fatal error", "Exception"):
+            assert bad not in text, f"server log has {bad!r}:\n{text[-4000:]}"
+
+
+def start_logged(*args: str) -> LoggedServer:
+    port = free_port()
+    fd, path = tempfile.mkstemp(prefix="resp-hardening-", suffix=".log")
+    cmdline = [sys.executable, "-m", "resp_server", "--port", str(port), "--bind", "127.0.0.1", *args]
+    proc = subprocess.Popen(cmdline, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=fd)
+    os.close(fd)
+    sp = LoggedServer(port, proc, list(args))
+    sp.log_path = path
+    try:
+        wait_ping(port, proc)
+    except RuntimeError:
+        sp.stop()
+        raise
+    return sp
 
 
 # --- process memory -------------------------------------------------------------------------

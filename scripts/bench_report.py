@@ -295,8 +295,10 @@ def _plot_w1(ax: Any, rows: list[Row]) -> None:
 def _plot_ratios(ax: Any, rows: list[Row]) -> None:
     keep = [r for r in rows if r.ratio is not None and r.workload in ("W1", "W2", "W3", "W4")
             and (r.metric in ("GB/s", "SET rps", "GET rps", "RSS MiB"))]
+    better = [(r.ratio or 0) <= 1 if r.metric.startswith(LOWER_IS_BETTER) else (r.ratio or 0) >= 1
+              for r in keep]
     ax.bar(range(len(keep)), [r.ratio for r in keep],
-           color=["tab:green" if (r.ratio or 0) >= 1 else "tab:orange" for r in keep])
+           color=["tab:green" if b else "tab:orange" for b in better])
     ax.axhline(1.0, color="black", lw=0.8)
     ax.set_xticks(range(len(keep)), [f"{r.workload} {r.case} {r.metric}" for r in keep],
                   rotation=45, ha="right", fontsize=7)

@@ -102,7 +102,9 @@ class SubTable:
     def names(self) -> list[str]:
         return [k.decode() for k in self.entries]
 
-    def __call__(self, c: ClientState, argv: list) -> object:
+    def check(self, argv: list) -> SubHandler:
+        """commandCheckExistence + commandCheckArity for `PARENT sub ...`: the handler, or
+        Redis's unknown-subcommand / `'client|setname'` arity error."""
         sub = lower(argv[1])
         entry = self.entries.get(sub)
         if entry is None:
@@ -113,7 +115,18 @@ class SubTable:
         if (arity >= 0 and n != arity) or (arity < 0 and n < -arity):
             raise RespError(f"ERR wrong number of arguments for "
                             f"'{self.parent}|{sub.decode()}' command")
-        c.last_cmd = b"%s|%s" % (self.parent.encode(), sub)   # CLIENT LIST's cmd= while running
+        return handler
+
+    def full_name(self, argv: list) -> str | None:
+        """"parent|sub" when argv names one of our subcommands (commandstats, CLIENT LIST cmd=)."""
+        if len(argv) < 2:
+            return None
+        sub = lower(argv[1])
+        return f"{self.parent}|{sub.decode()}" if sub in self.entries else None
+
+    def __call__(self, c: ClientState, argv: list) -> object:
+        handler = self.check(argv)
+        c.last_cmd = b"%s|%s" % (self.parent.encode(), lower(argv[1]))   # CLIENT LIST's cmd=
         return handler(c, argv)
 
 

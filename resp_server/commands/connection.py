@@ -397,6 +397,6 @@ COMMANDS = [
          summary="Handshake with Redis", since="6.0.0"),
     spec("reset", reset, 1, "noscript loading stale fast noauth allow_busy", group="connection",
          summary="Reset the connection", since="6.2.0"),
-    spec("client", client, -2, "", group="connection",
+    spec("client", client, -2, "container", group="connection",
          summary="A container for client connection commands", since="2.4.0"),
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
+from resp_server.commands.args import SUBTABLES
 from resp_server.commands.monitor import monitor_args, monitor_line
 from resp_server.commands.table import CommandSpec, build_table
 from resp_server.resp.replies import ERR_NOAUTH, ERR_OOM, QUEUED, RespError
@@ -21,7 +22,11 @@ if TYPE_CHECKING:
     from resp_server.client import ClientState
 
 TABLE: dict[bytes, CommandSpec] = build_table()
-_MULTI_IMMEDIATE = frozenset((b"exec", b"discard", b"multi", b"watch", b"quit", b"reset"))
+_MULTI_IMMEDIATE_NAMES = frozenset(("exec", "discard", "multi", "watch", "quit", "reset"))
+"""Run at once inside MULTI, never queued."""
+_OOM_EXEMPT_IN_MULTI = frozenset(("exec", "discard", "quit", "reset"))
+"""Under OOM a client in MULTI gets every other command refused (queueing takes memory); EXEC
+is refused only when it queued deny-oom commands (transactions.py)."""
 
 
 def lookup(name: bytes) -> CommandSpec | None:
@@ -75,7 +80,7 @@ def execute(client: ClientState, argv: list, big: bool = False) -> object:
     spec = TABLE.get(name) if type(name) is bytes else None
     if spec is None and type(name) is bytes:
         spec = TABLE.get(name.lower())
-    if spec is not None and client.multi is None and client.authenticated:
+    if spec is not None and client.multi is None and client.authenticated and not spec.container:
         a, n = spec.arity, len(argv)
         if (n == a if a >= 0 else n >= -a) and not (
                 spec.denyoom and client.server.keyspace.over_maxmemory()):
@@ -92,13 +97,14 @@ def _rejected(client: ClientState, spec: CommandSpec | None, argv: list, big: bo
     into EXECABORT (discarding the transaction)."""
     server = client.server
     count_error(server, e.msg)
-    if spec is not None:
-        server.stats.command(spec.name).rejected_calls += 1
+    name = _stat_name(spec, argv) if spec is not None else None
+    if name is not None:
+        server.stats.command(name).rejected_calls += 1
     if big and client.multi is None:
         _release_unused(client, argv)
     if spec is not None and spec.name == "exec":
         _discard_multi(client)
-        reason = e.msg.split(" ", 1)[1] if e.msg[:1].isupper() and " " in e.msg else e.msg
+        reason = e.msg[4:] if e.msg.startswith("ERR ") else e.msg   # -OOM, -NOAUTH kept
         return RespError(f"EXECABORT Transaction discarded because of: {reason}")
     if client.multi is not None:
         client.multi_error = True
@@ -129,20 +135,32 @@ def _execute_checked(client: ClientState, spec: CommandSpec | None, argv: list, 
         raise _unknown(argv)
     if not spec.arity_ok(len(argv)):
         raise RespError(f"ERR wrong number of arguments for '{spec.name}' command")
+    if spec.container and len(argv) > 1:
+        SUBTABLES[spec.name].check(argv)
     if not client.authenticated and "noauth" not in spec.flags:
         raise RespError(ERR_NOAUTH)
-    if client.multi is not None and bytes(argv[0]).lower() not in _MULTI_IMMEDIATE:
-        if "nomulti" in spec.flags:
-            raise RespError("ERR Command not allowed inside a transaction")
+    in_multi = client.multi is not None
+    if in_multi and "nomulti" in spec.flags:
+        raise RespError("ERR Command not allowed inside a transaction")
+    if (spec.denyoom or (in_multi and (spec.name not in _OOM_EXEMPT_IN_MULTI or (
+            spec.name == "exec" and any(s.denyoom for s, _ in client.multi))))) and \
+            client.server.keyspace.over_maxmemory():
+        raise RespError(ERR_OOM)   # EXEC: answered EXECABORT ... because of: OOM (_rejected)
+    if in_multi and spec.name not in _MULTI_IMMEDIATE_NAMES:
         if big and not spec.bigvalue:
             materialized = _materialize(argv)
             _release_unused(client, argv)
             argv = materialized
-        client.multi.append((spec, argv))
+        client.multi.append((spec, argv))  # type: ignore[union-attr]
         return QUEUED
-    if spec.denyoom and client.server.keyspace.over_maxmemory():
-        raise RespError(ERR_OOM)
     return call(client, spec, argv, big)
+
+
+def _stat_name(spec: CommandSpec, argv: list) -> str | None:
+    """The commandstats name: `parent|sub` for a container (None for an unknown subcommand)."""
+    if not spec.container or len(argv) < 2:
+        return spec.name
+    return SUBTABLES[spec.name].full_name(argv)
 
 
 def call(client: ClientState, spec: CommandSpec, argv: list, big: bool | None = None) -> object:
@@ -166,13 +184,17 @@ def call(client: ClientState, spec: CommandSpec, argv: list, big: bool | None = 
             _release_unused(client, argv)
     usec = (perf_counter_ns() - t0) // 1000
     stats = server.stats
-    st = stats.commands.get(spec.name)
+    name, bname = spec.name, spec.bname
+    if spec.container:
+        name = _stat_name(spec, argv) or name
+        bname = name.encode()
+    st = stats.commands.get(name)
     if st is None:
-        st = stats.command(spec.name)
+        st = stats.command(name)
     st.calls += 1
     st.usec += usec
     stats.total_commands_processed += 1
-    client.last_cmd = spec.bname
+    client.last_cmd = bname
     if type(reply) is RespError:
         st.failed_calls += 1
         count_error(server, reply.msg)

@@ -74,7 +74,7 @@ KEY_FLAG_ORDER = ("RO", "RW", "OW", "RM", "access", "update", "insert", "delete"
                   "incomplete", "variable_flags")
 
 _INTERNAL_FLAG_NAMES = {"noauth": "no_auth", "nomulti": "no_multi"}
-_HIDDEN_FLAGS = frozenset(("bigvalue",))
+_HIDDEN_FLAGS = frozenset(("bigvalue", "container"))
 
 
 def _ordered(names: Iterable[str], order: tuple[str, ...]) -> list[str]:

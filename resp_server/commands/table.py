@@ -4,8 +4,10 @@ Every handler has the same signature `handler(client: ClientState, argv: list) -
 argv[0] is the command name as sent and the reply is a value described in resp/replies.py (or a
 raised RespError). Arity follows Redis: N means exactly N arguments including the name, -N means
 at least N. Flags (Redis's names): write, readonly, denyoom, fast, admin, noscript, loading,
-stale, noauth (allowed before AUTH), nomulti (not queued inside MULTI: EXEC, DISCARD, MULTI,
-WATCH...), bigvalue (the handler accepts store Reservations as value arguments - see below).
+stale, noauth (allowed before AUTH), nomulti (refused inside MULTI: SAVE, SHUTDOWN), and two of
+ours: bigvalue (the handler accepts store Reservations as value arguments - see below) and
+container (CLIENT, CONFIG...: the dispatcher checks the subcommand and its arity, as Redis does
+before AUTH and MULTI queueing, and keeps commandstats per `parent|sub`).
 
 Big arguments: a bulk argument of 32 KiB or more is received straight into memory reserved for it.
 For commands flagged `bigvalue` (SET and friends, MSET...) the handler receives the Reservation
@@ -38,11 +40,13 @@ class CommandSpec:
     since: str = "1.0.0"
     denyoom: bool = False        # derived from flags: refuse when over maxmemory and nothing evictable
     bigvalue: bool = False       # derived from flags: handler adopts Reservations
+    container: bool = False      # derived from flags: subcommands in a SubTable (args.SUBTABLES)
     bname: bytes = b""           # name as bytes (client.last_cmd)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "denyoom", "denyoom" in self.flags)
         object.__setattr__(self, "bigvalue", "bigvalue" in self.flags)
+        object.__setattr__(self, "container", "container" in self.flags)
         object.__setattr__(self, "bname", self.name.encode())
 
     def arity_ok(self, argc: int) -> bool:

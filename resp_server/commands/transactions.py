@@ -3,9 +3,11 @@
 The dispatcher queues commands while `client.multi` is a list; EXEC runs them through
 `dispatch.call` (stats, slowlog and MONITOR as for any command) and replies with the array of
 their replies. EXEC aborts with EXECABORT when a command failed to queue, with a null array when
-a WATCHed key changed (the keyspace's on_modify hook sets `watch_dirty`), and with EXECABORT +
-OOM when a queued command needs memory the server cannot give. Store Items in EXEC's reply are
-copied to bytes: a later command of the same transaction may overwrite the key before the
+a WATCHed key changed (the keyspace's on_modify hook sets `watch_dirty`). Out of memory, the
+dispatcher refuses what a client in MULTI sends (except EXEC, DISCARD, QUIT, RESET), which flags
+the transaction, and refuses EXEC itself when it queued deny-oom commands (EXECABORT because of
+OOM), before any of the checks here, as Redis's processCommand does. Store Items in EXEC's reply
+are copied to bytes: a later command of the same transaction may overwrite the key before the
 connection pins the item.
 
 Expiry, as Redis 7.0's multi.c (whatever the active expiry cycle did in between): a key that is
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from resp_server.commands.db import is_item
 from resp_server.commands.table import spec
-from resp_server.resp.replies import ERR_OOM, NULL_ARRAY, OK, RespError
+from resp_server.resp.replies import NULL_ARRAY, OK, RespError
 
 if TYPE_CHECKING:
     from resp_server.client import ClientState
@@ -62,11 +64,6 @@ def discard(c: ClientState, argv: list) -> object:
     return OK
 
 
-def _needs_memory(c: ClientState, queued: list) -> bool:
-    return (any("denyoom" in s.flags for s, _ in queued)
-            and c.server.keyspace.over_maxmemory())
-
-
 def exec_cmd(c: ClientState, argv: list) -> object:
     """EXEC: run the queue atomically, or abort as Redis does."""
     from resp_server.commands.dispatch import call
@@ -86,9 +83,6 @@ def exec_cmd(c: ClientState, argv: list) -> object:
         discard_transaction(c)
         return NULL_ARRAY
     queued = c.multi
-    if _needs_memory(c, queued):
-        discard_transaction(c)
-        raise RespError("EXECABORT Transaction discarded because of: " + ERR_OOM)
     c.multi = None
     c.multi_error = False
     c.server.unwatch_all(c)

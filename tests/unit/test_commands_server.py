@@ -359,3 +359,25 @@ def test_debug_subset() -> None:
     env.ok("DEBUG", "JMAP")
     assert env.err("DEBUG", "foo") == \
         "ERR unknown subcommand or wrong number of arguments for 'foo'. Try DEBUG HELP."
+
+
+def test_subcommands_checked_before_auth_and_multi() -> None:
+    """Unknown subcommands and subcommand arity are refused like unknown commands: before
+    NOAUTH, and at queueing time inside MULTI (EXECABORT later); commandstats are per
+    `parent|sub`."""
+    env = Env(requirepass="pw")
+    assert env.err("CLIENT", "NOSUCH") == "ERR unknown subcommand 'NOSUCH'. Try CLIENT HELP."
+    assert env.err("CLIENT", "SETNAME") == \
+        "ERR wrong number of arguments for 'client|setname' command"
+    assert env.err("CLIENT", "ID") == "NOAUTH Authentication required."
+    assert env.err("EXEC") == \
+        "EXECABORT Transaction discarded because of: NOAUTH Authentication required."
+    env.ok("AUTH", "pw")
+    env.ok("CONFIG", "RESETSTAT")
+    env.ok("MULTI")
+    assert env.err("OBJECT", "ENCODING").startswith("ERR wrong number of arguments")
+    assert env.err("EXEC") == "EXECABORT Transaction discarded because of previous errors."
+    assert isinstance(env("CLIENT", "ID"), int)
+    stats = env.server.stats.commands
+    assert stats["client|id"].calls == 1 and stats["object|encoding"].rejected_calls == 1
+    assert env.c.last_cmd == b"client|id"

@@ -187,3 +187,36 @@ def test_key_already_expired_at_watch_is_like_a_missing_key() -> None:
         env.ok("MULTI")
         env("SET", "k", "new")
         assert env("EXEC") == want, other_cmd
+
+
+OOM = "OOM command not allowed when used memory > 'maxmemory'."
+
+
+def test_out_of_memory_inside_multi_refuses_queueing() -> None:
+    """Redis's processCommand: under OOM a client in MULTI gets everything but EXEC, DISCARD,
+    QUIT, RESET refused (the transaction is flagged); nomulti commands keep their own error."""
+    env = Env()
+    env.ok("MULTI")
+    env.server.keyspace.over_maxmemory = lambda: True   # type: ignore[method-assign]
+    assert env.err("GET", "k") == OOM
+    assert env.err("WATCH", "k") == OOM
+    assert env.err("MULTI") == OOM
+    assert env.err("SAVE") == "ERR Command not allowed inside a transaction"
+    assert env.err("EXEC") == "EXECABORT Transaction discarded because of previous errors."
+    env.ok("MULTI")
+    env.ok("DISCARD")
+    assert env("GET", "k") is None                     # outside MULTI only deny-oom is refused
+
+
+def test_exec_of_deny_oom_commands_out_of_memory() -> None:
+    """EXEC itself is refused (before the error and WATCH checks) when it queued deny-oom
+    commands and memory ran out meanwhile."""
+    env = Env()
+    env.ok("WATCH", "k")
+    env.ok("MULTI")
+    env("SET", "k", "1")
+    env("FOO")
+    env("SET", "k", "2", client=env.client())
+    env.server.keyspace.over_maxmemory = lambda: True   # type: ignore[method-assign]
+    assert env.err("EXEC") == f"EXECABORT Transaction discarded because of: {OOM}"
+    assert env.c.multi is None and not env.c.watched

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from resp_server.commands import latency
 from resp_server.commands.args import INT_MAX, LLONG_MAX, SubTable, help_reply, text
 from resp_server.commands.glob import glob_match
 from resp_server.config import POLICIES, parse_size
@@ -198,7 +199,10 @@ PARAMS: list[Param] = [
     Param("active-expire-effort", _const("1"), IntKind(1, 10), _noop),
     Param("lfu-log-factor", _const("10"), IntKind(0, INT_MAX), _noop),
     Param("lfu-decay-time", _const("1"), IntKind(0, INT_MAX), _noop),
-    Param("latency-tracking", _const("no"), BoolKind(), _noop),
+    Param("latency-tracking", lambda s: _yesno(latency.tracker(s) is not None), BoolKind(),
+          latency.set_tracking),
+    Param("latency-tracking-info-percentiles",
+          _const(" ".join(f"{p:g}" for p in latency.PERCENTILES))),
     Param("latency-monitor-threshold", _const("0"), IntKind(0, LLONG_MAX), _noop),
     Param("enable-debug-command", _const("yes")),
     Param("slab-page-size", _store("slab_page_size")),
@@ -264,6 +268,7 @@ def config_resetstat(c: ClientState, argv: list) -> object:
     s = c.server
     s.stats.reset()
     s.keyspace.stats.reset()
+    latency.reset(s)
     return OK
 
 

@@ -14,6 +14,8 @@ from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
 from resp_server.commands.args import SUBTABLES
+from resp_server.commands.latency import ENABLED as LATENCY_TRACKING
+from resp_server.commands.latency import record as record_latency
 from resp_server.commands.monitor import monitor_args, monitor_line
 from resp_server.commands.table import CommandSpec, build_table
 from resp_server.resp.replies import ERR_NOAUTH, ERR_OOM, QUEUED, RespError
@@ -195,6 +197,8 @@ def call(client: ClientState, spec: CommandSpec, argv: list, big: bool | None = 
     st.usec += usec
     stats.total_commands_processed += 1
     client.last_cmd = bname
+    if LATENCY_TRACKING:   # some server has latency-tracking on (commands/latency.py)
+        record_latency(server, name, usec)
     if type(reply) is RespError:
         st.failed_calls += 1
         count_error(server, reply.msg)

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from resp_server.commands import latency
 from resp_server.commands.args import (
     LLONG_MAX,
     SUBTABLES,
@@ -236,6 +237,11 @@ def info_errorstats(s: ServerState) -> list[tuple[str, object]]:
     return [(f"errorstat_{code}", f"count={n}") for code, n in sorted(errors.items())]
 
 
+def info_latencystats(s: ServerState) -> list[tuple[str, object]]:
+    t = latency.tracker(s)
+    return [] if t is None else t.lines()
+
+
 def info_cluster(s: ServerState) -> list[tuple[str, object]]:
     return [("cluster_enabled", 0)]
 
@@ -269,9 +275,10 @@ SECTIONS: list[tuple[str, str, Section, bool]] = [
     ("stats", "Stats", info_stats, True),
     ("replication", "Replication", info_replication, True),
     ("cpu", "CPU", info_cpu, True),
-    ("modules", "Modules", info_modules, False),
+    ("modules", "Modules", info_modules, True),
     ("commandstats", "Commandstats", info_commandstats, False),
     ("errorstats", "Errorstats", info_errorstats, True),
+    ("latencystats", "Latencystats", info_latencystats, False),
     ("cluster", "Cluster", info_cluster, True),
     ("keyspace", "Keyspace", info_keyspace, True),
     ("slabs", "Slabs", info_slabs, False),
@@ -284,8 +291,8 @@ def _wanted_sections(args: list) -> set[str]:
     every = {name for name, *_ in SECTIONS}
     if "everything" in names:
         wanted |= every
-    if "all" in names:
-        wanted |= every - {"modules"}
+    if "all" in names:          # Redis's "all" leaves out only what modules add: none here
+        wanted |= every
     if "default" in names:
         wanted |= {name for name, _, _, default in SECTIONS if default}
     return wanted

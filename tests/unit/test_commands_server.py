@@ -35,7 +35,7 @@ def test_info_default_sections_and_fields() -> None:
     text = env("INFO")
     assert isinstance(text, Verbatim) and "\n" not in text.replace("\r\n", "")
     assert sections(text) == ["Server", "Clients", "Memory", "Persistence", "Stats",
-                              "Replication", "CPU", "Errorstats", "Cluster", "Keyspace"]
+                              "Replication", "CPU", "Modules", "Errorstats", "Cluster", "Keyspace"]
     f = parse_info(text)
     assert f["redis_version"] == "7.0.15" and f["redis_mode"] == "standalone"
     assert f["resp_kvcache_version"] and f["arch_bits"] == "64"
@@ -64,8 +64,8 @@ def test_info_selected_sections() -> None:
     assert re.fullmatch(r"calls=1,usec=\d+,usec_per_call=\d+\.\d\d,rejected_calls=0,"
                         r"failed_calls=0", stats["cmdstat_set"])
     everything = sections(env("INFO", "everything"))
-    assert {"Commandstats", "Slabs", "Modules"} <= set(everything)
-    assert "Modules" not in sections(env("INFO", "all"))
+    assert {"Commandstats", "Slabs", "Modules", "Latencystats"} <= set(everything)
+    assert sections(env("INFO", "all")) == everything   # no module-generated sections here
     slabs = parse_info(env("INFO", "slabs"))
     assert any(k.startswith("slab_") for k in slabs)
 
@@ -381,3 +381,48 @@ def test_subcommands_checked_before_auth_and_multi() -> None:
     stats = env.server.stats.commands
     assert stats["client|id"].calls == 1 and stats["object|encoding"].rejected_calls == 1
     assert env.c.last_cmd == b"client|id"
+
+
+def test_info_sections_like_redis() -> None:
+    """`# Modules` (empty) is a default section; `# Latencystats` is in all/everything."""
+    env = Env()
+
+    def headers(*args: str) -> list[str]:
+        text = env("INFO", *args)
+        return [ln[2:] for ln in text.split("\r\n") if ln.startswith("# ")]
+
+    assert headers() == ["Server", "Clients", "Memory", "Persistence", "Stats", "Replication",
+                         "CPU", "Modules", "Errorstats", "Cluster", "Keyspace"]
+    assert headers("all")[7:12] == ["Modules", "Commandstats", "Errorstats", "Latencystats",
+                                    "Cluster"]
+    assert headers("everything") == headers("all")
+    assert headers("latencystats") == ["Latencystats"]
+
+
+def test_latency_tracking_percentiles() -> None:
+    """HdrHistogram buckets as Redis prints them; off by default, RESETSTAT clears them."""
+    from resp_server.commands import latency
+
+    h: dict[int, int] = {}
+    for usec in (46, 124):
+        low = latency.bucket_low(usec * 1000)
+        h[low] = h.get(low, 0) + 1
+    assert [latency.value_at_percentile(h, p) for p in (50, 99, 99.9)] == [46079, 124415, 124415]
+    assert latency._bucket_high(latency.bucket_low(4000)) == 4015
+    assert latency.bucket_low(0) == 1                   # clamped to 1 ns: "0.001"
+    env = Env()
+    assert env("CONFIG", "GET", "latency-tracking") == {"latency-tracking": "no"}
+    assert "latency_percentiles" not in env("INFO", "latencystats")
+    env.ok("CONFIG", "SET", "latency-tracking", "yes")
+    try:
+        env("SET", "k", "v")
+        env("CLIENT", "ID")
+        text = env("INFO", "latencystats")
+        assert re.search(r"latency_percentiles_usec_set:p50=\d+\.\d{3},p99=\d+\.\d{3},"
+                         r"p99\.9=\d+\.\d{3}\r\n", text), text
+        assert "latency_percentiles_usec_client|id:" in text
+        env.ok("CONFIG", "RESETSTAT")
+        assert "usec_set" not in env("INFO", "latencystats")
+    finally:
+        env.ok("CONFIG", "SET", "latency-tracking", "no")
+    assert id(env.server) not in latency.ENABLED

@@ -8,6 +8,7 @@ XPASSes and should then be removed from the list. INFO and CLIENT LIST are compa
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -308,3 +309,62 @@ def pair_target_is_redis() -> bool:
     from tests.compat.conftest import TARGET
 
     return TARGET == "redis"
+
+
+def _client_kill_session(port: int) -> list:
+    """Kill connections by ID, ADDR, LADDR, SKIPME and USER filters; replies and who survived."""
+    def conn() -> tuple[RawConn, int, str]:
+        c = RawConn(port)
+        cid = int(c.call([b"CLIENT", b"ID"])[1:-2])
+        info = c.call([b"CLIENT", b"INFO"]).decode()
+        addr = re.search(r" addr=(\S+)", info).group(1)  # type: ignore[union-attr]
+        return c, cid, addr
+
+    out: list = []
+    a, _, a_addr = conn()
+    b, b_id, b_addr = conn()
+    out.append(a.call([b"CLIENT", b"KILL", b"ID", str(b_id).encode()]))
+    out.append(b.read_reply().startswith(b"<"))  # b was closed
+    c, _, c_addr = conn()
+    out.append(a.call([b"CLIENT", b"KILL", c_addr.encode()]))  # old form: ip:port
+    out.append(a.call([b"CLIENT", b"KILL", c_addr.encode()]))  # already gone
+    d, _, d_addr = conn()
+    out.append(a.call([b"CLIENT", b"KILL", b"ADDR", d_addr.encode(), b"SKIPME", b"yes"]))
+    out.append(a.call([b"CLIENT", b"KILL", b"ADDR", a_addr.encode(), b"SKIPME", b"yes"]))
+    out.append(a.call([b"CLIENT", b"KILL", b"ADDR", b"1.2.3.4:5"]))
+    out.append(a.call([b"CLIENT", b"KILL", b"ID", b"999999"]))
+    out.append(a.call([b"CLIENT", b"KILL", b"USER", b"nosuchuser"]))
+    out.append(a.call([b"CLIENT", b"KILL", b"SKIPME", b"maybe"]))
+    out.append(a.call([b"CLIENT", b"KILL", b"ID", b"1", b"ID"]))
+    e, _, _ = conn()
+    out.append(a.call([b"CLIENT", b"KILL", b"USER", b"default", b"SKIPME", b"yes"]))  # e, not a
+    out.append(a.call([b"PING"]))
+    out.append(e.call([b"PING"]))
+    out.append(a.call([b"CLIENT", b"KILL", b"ADDR", a_addr.encode(), b"SKIPME", b"no"]))
+    out.append(a.read_reply() if not a.closed else b"<closed>")
+    for x in (a, b, c, d, e):
+        x.close()
+    del b_addr
+    return out
+
+
+def test_client_kill_same_as_redis(pair: Pair) -> None:
+    assert _client_kill_session(pair.ours.port) == _client_kill_session(pair.redis.port)
+
+
+def test_shutdown_nosave(pair: Pair) -> None:
+    """SHUTDOWN NOSAVE on private servers: no reply, connection closed, exit code 0."""
+    from tests.conftest import start_ours, start_redis
+
+    results = []
+    for start in (start_redis, start_redis if pair.ours_is_redis else start_ours):
+        sp = start()
+        try:
+            c = RawConn(sp.port)
+            bad = c.call([b"SHUTDOWN", b"BOGUS"])
+            reply = c.call([b"SHUTDOWN", b"NOSAVE"])
+            results.append((bad, reply, sp.proc.wait(10)))
+            c.close()
+        finally:
+            sp.stop()
+    assert results[1] == results[0]

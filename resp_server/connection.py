@@ -26,7 +26,7 @@ from resp_server.client import ClientState
 from resp_server.commands.dispatch import execute
 from resp_server.flow_control import FlowControl
 from resp_server.resp.encoder import ReplyWriter
-from resp_server.resp.parser import ByteSink, ProtocolError, RequestParser
+from resp_server.resp.parser import ByteSink, DiscardSink, ProtocolError, RequestParser
 from resp_server.resp.replies import RespError
 from resp_server.store.items import OOMError
 
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 READ_BUFFER = 256 * 1024          # initial read buffer; grows for long requests of small args
 MIN_FREE = 16 * 1024              # free space get_buffer guarantees before a read
 FLUSH_AT = 256 * 1024             # flush small replies to the transport past this many bytes
+MEMORY_WAIT = 5.0                 # seconds a big value may wait for in-flight memory before OOM
 BIGVALUE_COMMANDS = frozenset((b"set", b"setnx", b"setex", b"psetex", b"getset", b"mset", b"msetnx"))
 
 
@@ -62,6 +63,7 @@ class Connection(asyncio.BufferedProtocol):
         self.flow: FlowControl | None = None
         self.closing = False
         self.processing = False
+        self.memory_wait_since = 0.0       # when a big argument started waiting for memory
 
     # --- lifecycle ----------------------------------------------------------------------------
     def connection_made(self, transport) -> None:  # asyncio.Transport (or a test fake)
@@ -88,6 +90,7 @@ class Connection(asyncio.BufferedProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
+        self.server.memory_waiters.pop(self, None)
         self.parser.discard()
         self._unpin_all()
         _, pins = self.writer.take()
@@ -195,6 +198,8 @@ class Connection(asyncio.BufferedProtocol):
                         self._protocol_error(str(e))
                         return
                     if argv is None:
+                        if parser.blocked:
+                            self._wait_for_memory()
                         break
                     self._run(client, argv, any(type(a) is not bytes for a in argv))
                 if len(self.writer.small) > FLUSH_AT or self.writer.parts:
@@ -205,6 +210,8 @@ class Connection(asyncio.BufferedProtocol):
         if pos == self.end:
             self.start = self.end = 0
         self._flush()
+        if self.server.memory_waiters:
+            self.server.kick_memory_waiters()   # what we stored or dropped may free memory
         if self.closing and self.transport is not None:
             self.transport.close()
 
@@ -246,14 +253,39 @@ class Connection(asyncio.BufferedProtocol):
             self.transport.close()
 
     # --- big arguments ------------------------------------------------------------------------
-    def _sink_for(self, argv: list, length: int) -> object:
+    def _sink_for(self, argv: list, length: int) -> object | None:
+        """Where a big argument goes: reserved slab chunks for values SET-like commands store;
+        None (wait and retry) while memory is held by in-flight values and pins; a DiscardSink
+        (the command answers OOM) when it can never fit; a plain buffer for other commands."""
         name = argv[0].lower() if argv and isinstance(argv[0], bytes) else b""
-        if name in BIGVALUE_COMMANDS and len(argv) >= 2:
-            try:
-                return self.keyspace.reserve(length)
-            except OOMError:
-                pass  # noeviction / all pinned: receive into a plain buffer; SET reports OOM
-        return ByteSink(length)
+        if name not in BIGVALUE_COMMANDS or len(argv) < 2:
+            return ByteSink(length)
+        ks = self.keyspace
+        try:
+            sink = ks.reserve(length)
+        except OOMError:
+            waited = time.monotonic() - self.memory_wait_since if self.memory_wait_since else 0.0
+            if ks.policy == "noeviction" or not ks.could_fit(length) or waited > MEMORY_WAIT \
+                    or not ks.memory_in_flight():
+                self.memory_wait_since = 0.0
+                return DiscardSink(length)
+            if not self.memory_wait_since:
+                self.memory_wait_since = time.monotonic()
+            return None
+        self.memory_wait_since = 0.0
+        return sink
+
+    def _wait_for_memory(self) -> None:
+        """Stop reading until the server retries us (memory freed, or the next tick)."""
+        self.flow.pause_reading()
+        self.server.memory_waiters[self] = None
+
+    def retry_memory(self) -> None:
+        """Called by the server: try the blocked big argument again."""
+        if self.closing:
+            return
+        self.flow.resume_reading()
+        self._process()
 
     def _release_sink(self, sink: object) -> None:
         if not isinstance(sink, ByteSink) and not getattr(sink, "consumed", False):

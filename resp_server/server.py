@@ -53,6 +53,8 @@ class Server:
         self.output_pause_copied = 16 * MIB    # stop reading a client with this much copied output
         self.output_pause_pinned = 256 * MIB   # ... or this much pinned slab memory in flight
         self.pinned_inflight = 0               # slab bytes referenced by unsent replies, all clients
+        self.memory_waiters: dict[Connection, None] = {}   # big values waiting for memory, FIFO
+        self._kick_scheduled = False
         self._stop: asyncio.Event | None = None
         self.protected_mode = config.protected_mode
 
@@ -142,8 +144,27 @@ class Server:
             except Exception:
                 log.exception("background tick failed")
 
+    def kick_memory_waiters(self) -> None:
+        """Retry blocked big values soon (once per loop iteration, whatever the number of kicks)."""
+        if not self._kick_scheduled:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:   # no loop (protocol unit tests): the tick or caller retries
+                return
+            self._kick_scheduled = True
+            loop.call_soon(self.retry_memory_waiters)
+
+    def retry_memory_waiters(self) -> None:
+        self._kick_scheduled = False
+        waiters = list(self.memory_waiters)
+        self.memory_waiters.clear()
+        for conn in waiters:
+            conn.retry_memory()
+
     def tick(self) -> None:
         st = self.state
+        if self.memory_waiters:
+            self.retry_memory_waiters()
         st.keyspace.active_expire_cycle(EXPIRE_BUDGET_MS)
         automove = getattr(st.keyspace, "automove_tick", None)
         if automove is not None:

@@ -18,6 +18,7 @@ from resp_server.commands.latency import ENABLED as LATENCY_TRACKING
 from resp_server.commands.latency import record as record_latency
 from resp_server.commands.monitor import monitor_args, monitor_line
 from resp_server.commands.table import CommandSpec, build_table
+from resp_server.resp.parser import DiscardSink
 from resp_server.resp.replies import ERR_NOAUTH, ERR_OOM, QUEUED, RespError
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ def execute(client: ClientState, argv: list, big: bool = False) -> object:
     try:
         return _execute_checked(client, spec, argv, big)
     except RespError as e:
-        return _rejected(client, spec, argv, big, e)
+        return _rejected(client, spec, argv, big, _detached(e))
 
 
 def _rejected(client: ClientState, spec: CommandSpec | None, argv: list, big: bool,
@@ -110,6 +111,15 @@ def _rejected(client: ClientState, spec: CommandSpec | None, argv: list, big: bo
         return RespError(f"EXECABORT Transaction discarded because of: {reason}")
     if client.multi is not None:
         client.multi_error = True
+    return e
+
+
+def _detached(e: RespError) -> RespError:
+    """The error without its traceback and context: those keep the handler's frames - and a
+    refused value's buffer - alive until the garbage collector runs."""
+    e.__traceback__ = None
+    e.__context__ = None
+    e.__cause__ = None
     return e
 
 
@@ -171,6 +181,11 @@ def call(client: ClientState, spec: CommandSpec, argv: list, big: bool | None = 
     shown = monitor_args(spec, argv) if server.monitors else None
     if big is None:
         big = any(type(a) is not bytes for a in argv)
+    if big and any(type(a) is DiscardSink for a in argv):
+        _release_unused(client, argv)
+        reply = RespError(ERR_OOM)   # a big value that got no memory was received and dropped
+        count_error(server, reply.msg)
+        return reply
     if big and not spec.bigvalue:
         materialized = _materialize(argv)
         _release_unused(client, argv)
@@ -180,7 +195,7 @@ def call(client: ClientState, spec: CommandSpec, argv: list, big: bool | None = 
     try:
         reply = spec.handler(client, argv)
     except RespError as e:
-        reply = e
+        reply = _detached(e)
     finally:
         if big:
             _release_unused(client, argv)

@@ -65,13 +65,33 @@ class ByteSink:
         return [memoryview(self.buf)]
 
 
-SinkFactory = Callable[[list, int], object]
+_SCRATCH = memoryview(bytearray(1024 * 1024))   # where refused big values are received and dropped
+
+
+class DiscardSink:
+    """A sink that receives a big argument and keeps none of it (the command will answer OOM).
+
+    Its views all alias one shared 1 MiB scratch buffer, so a value that can get no slab memory
+    is drained from the socket without holding memory outside maxmemory."""
+
+    __slots__ = ("length", "consumed")
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+        self.consumed = True     # nothing to release
+
+    def views(self) -> list[memoryview]:
+        full, rest = divmod(self.length, len(_SCRATCH))
+        return [_SCRATCH] * full + ([_SCRATCH[:rest]] if rest else [])
+
+
+SinkFactory = Callable[[list, int], object]   # returns a sink, or None: "no memory yet, retry"
 
 
 class RequestParser:
     __slots__ = ("argv", "remaining", "bulk_len", "sink", "sink_views", "sink_index",
                  "sink_offset", "sink_left", "sink_crlf", "sink_factory", "release",
-                 "max_bulk_len", "authenticated", "held", "max_query")
+                 "max_bulk_len", "authenticated", "held", "max_query", "blocked")
 
     def __init__(self, sink_factory: SinkFactory | None = None,
                  release: Callable[[object], None] | None = None,
@@ -92,6 +112,7 @@ class RequestParser:
         self.authenticated = True
         self.held = 0                  # bytes of this request's arguments held outside slab memory
         self.max_query = max_query     # client-query-buffer-limit: bound on `held`
+        self.blocked = False           # a big argument waits for memory (sink_factory gave None)
 
     # --- the big-argument path, driven by the connection ---------------------------------
     def receiving_sink(self) -> bool:
@@ -127,6 +148,7 @@ class RequestParser:
         for a in self.argv:
             if not isinstance(a, bytes | bytearray):
                 self.release(a)
+        self.blocked = False
         if self.sink is not None:
             self.release(self.sink)
         self.sink = None
@@ -260,11 +282,15 @@ class RequestParser:
                     return None, pos
                 n = self._bulk_len(buf, pos, nl)
                 pos = nl + 2
-                if n >= BIG_ARG:
-                    pos = self._start_sink(buf, pos, end, n)
-                    continue
-                self._hold(n)
+                if n < BIG_ARG:
+                    self._hold(n)
                 self.bulk_len = n
+            if n >= BIG_ARG:
+                new = self._start_sink(buf, pos, end, n)
+                if new < 0:
+                    return None, pos   # blocked: no memory for it yet; the connection retries
+                pos = new
+                continue
             if end - pos < n + 2:
                 return None, pos
             argv.append(bytes(buf[pos:pos + n]))
@@ -293,7 +319,13 @@ class RequestParser:
             raise ProtocolError("ERR Protocol error: client query buffer limit reached")
 
     def _start_sink(self, buf: bytearray, pos: int, end: int, n: int) -> int:
+        """Get a sink for a big argument and move buffered bytes into it; -1 when blocked."""
         sink = self.sink_factory(self.argv, n)
+        if sink is None:
+            self.blocked = True
+            return -1
+        self.blocked = False
+        self.bulk_len = -1
         self.sink = sink
         if isinstance(sink, ByteSink):
             self._hold(n)              # on error, discard() releases the sink

@@ -44,6 +44,7 @@ __all__ = ["Keyspace", "KeyspaceStats", "OOMError", "KEY_OVERHEAD", "time_ms"]
 
 KEY_OVERHEAD = 400          # bytes of Python objects per key beyond the key bytes (measured: ~580
                             # with dict slack, so RSS exceeds the accounted bytes by < 200 B/key)
+RESERVED_KEY_BYTES = KEY_OVERHEAD + 1024   # key overhead a reservation holds for its future key
 TICK_MASK = (1 << STAMP_TICK_BITS) - 1
 EXPIRE_SAMPLE = 20          # keys sampled per active-expiry round (Redis: 20)
 EXPIRE_REPEAT_PCT = 25      # repeat a db's round while more than this % of the sample expired
@@ -103,6 +104,7 @@ class Keyspace:
         self._policies: list[Policy] = [make_policy(cfg.policy) for _ in sizes]
         self._maxmemory = cfg.maxmemory
         self.key_bytes = 0                            # accounted overhead of linked items + zombies
+        self.pinned_items = 0                         # items with refcount > 0 (linked or zombie)
         self._zombies: set[Item] = set()              # unlinked while pinned: freed at last unpin
         self._reservations: set[Reservation] = set()  # live, not yet stored or released
         self._tick = 0
@@ -210,9 +212,18 @@ class Keyspace:
 
     # --- reservations -----------------------------------------------------------------------
     def reserve(self, nbytes: int) -> Reservation:
-        """Unlinked writable slab space for a value of nbytes (evicts as needed)."""
+        """Unlinked writable slab space for a value of nbytes (evicts as needed).
+
+        A reservation also holds RESERVED_KEY_BYTES of key overhead, so that storing it later
+        never fails for want of room for its key while other reservations fill the cache."""
         res = Reservation(self._slabs, nbytes, (), 0)
         self._alloc_layout(res, nbytes)
+        try:
+            self._fit_overhead(RESERVED_KEY_BYTES)
+        except OOMError:
+            self._free_layout(res)
+            raise
+        self.key_bytes += RESERVED_KEY_BYTES
         self._reservations.add(res)
         return res
 
@@ -222,6 +233,7 @@ class Keyspace:
             return
         res.consumed = True
         self._reservations.discard(res)
+        self.key_bytes -= RESERVED_KEY_BYTES
         self._free_layout(res)
 
     # --- writes -----------------------------------------------------------------------------
@@ -285,9 +297,11 @@ class Keyspace:
             self._expire(old)
         item = Item(self._slabs, key, res.length, res.chunks, res.cls)
         self._set_owners(item, item)
+        self.key_bytes -= RESERVED_KEY_BYTES      # the key's real overhead replaces the allowance
         try:
             self._link(d, item, expire_at, keep_ttl)
         except OOMError:
+            self.key_bytes += RESERVED_KEY_BYTES
             self._set_owners(res, res)
             raise
         res.consumed = True
@@ -421,12 +435,21 @@ class Keyspace:
     # --- pins -------------------------------------------------------------------------------
     def pin(self, item: Item) -> None:
         """Hold an item's memory (a reply is being sent from its views)."""
+        if not item.refcount:
+            self.pinned_items += 1
         item.refcount += 1
+
+    def memory_in_flight(self) -> bool:
+        """Is memory held by something that will let go by itself (reservations being filled,
+        pinned items being sent)? A write refused for memory may then succeed if it waits."""
+        return bool(self._reservations) or self.pinned_items > 0
 
     def unpin(self, item: Item) -> None:
         """Drop one pin; the last pin of a replaced/deleted item frees its chunks."""
         assert item.refcount > 0, f"unpin of unpinned {item!r}"
         item.refcount -= 1
+        if not item.refcount:
+            self.pinned_items -= 1
         if not item.refcount and item.db is None and item in self._zombies:
             self._zombies.remove(item)
             self._free_item(item)
@@ -507,6 +530,13 @@ class Keyspace:
         return expired
 
     # --- allocation path --------------------------------------------------------------------
+    def could_fit(self, length: int) -> bool:
+        """Could a value of `length` bytes be stored at all, were the cache empty?"""
+        if not self._maxmemory:
+            return True
+        full, _ = self._slabs.layout(length)
+        return (full + 1) * self._slabs.page_size + KEY_OVERHEAD <= self._maxmemory
+
     def _alloc_layout(self, obj: Chunked, length: int) -> None:
         """Give obj the chunks for a value of `length` bytes, evicting/moving pages as needed."""
         s = self._slabs
@@ -521,7 +551,9 @@ class Keyspace:
             c.payload += length
             return
         full, tail = s.layout(length)
-        if self._maxmemory and full * s.max_chunk + s.sizes[tail] > self._maxmemory:
+        # Even an empty cache needs a page per full chunk plus one for the tail, and the key's
+        # overhead: refuse at once rather than evict everything first.
+        if not self.could_fit(length):
             raise OOMError(f"a value of {length} bytes cannot fit in maxmemory {self._maxmemory}")
         chunks: list[int] = []
         try:
@@ -796,6 +828,8 @@ class Keyspace:
         linked = self._check_dbs()
         for z in self._zombies:
             assert z.db is None and z.refcount > 0, f"zombie {z!r} is linked or unpinned"
+        pinned = sum(1 for i in [*linked, *self._zombies] if i.refcount)
+        assert pinned == self.pinned_items, f"pinned_items {self.pinned_items} != {pinned}"
         holders: list[Chunked] = [*linked, *self._zombies, *self._reservations]
         self._check_owners(holders)
         self._check_policies(linked)
@@ -842,7 +876,8 @@ class Keyspace:
             payload[obj.cls] += obj.length - full * s.max_chunk
         for c in s.classes:
             assert c.payload == payload[c.cid], f"class {c.cid}: payload {c.payload} != {payload[c.cid]}"
-        keys = sum(_overhead(i.key) for i in [*linked, *self._zombies])
+        keys = sum(_overhead(i.key) for i in [*linked, *self._zombies]) + \
+            RESERVED_KEY_BYTES * len(self._reservations)
         assert keys == self.key_bytes, f"key overhead {self.key_bytes} != recomputed {keys}"
         if self._maxmemory and not self._zombies and not self._over_cap:
             assert self._held() <= self._maxmemory, f"held {self._held()} > maxmemory {self._maxmemory}"

@@ -211,11 +211,6 @@ def test_refused_oversized_value_leaves_the_cache_writable() -> None:
         assert int(info(c, "memory")["used_memory"]) <= CAP
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "BUG: a SET that can never fit (its chunk pages + key overhead > maxmemory) first evicts the "
-    "whole cache to reserve its chunks, and only then is refused (the key overhead no longer fits "
-    "at link time); keyspace._alloc_layout's pre-check compares chunk bytes with maxmemory and "
-    "ignores the key overhead and that a tail chunk needs a whole page of its class"))
 @pytest.mark.parametrize("size", [
     pytest.param(16 * MIB - 1000, id="16MiB-1000B-16-one-MiB-chunks"),
     pytest.param(15 * MIB + 400 * KIB, id="15.4MiB-chain-with-a-tail-page"),

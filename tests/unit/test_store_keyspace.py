@@ -122,12 +122,21 @@ def test_reservation_too_big_or_noeviction_raises() -> None:
 
 def test_reservation_refused_key_gives_chunks_back() -> None:
     ks = make_ks(maxmemory=PAGE + 10, policy="noeviction")   # no room for any key overhead
-    res = ks.reserve(PAGE)
-    with pytest.raises(OOMError):
-        ks.store(0, b"k", res)
-    assert not res.consumed
-    ks.release(res)
+    with pytest.raises(OOMError):          # a reservation holds room for its future key
+        ks.reserve(PAGE)
     assert sum(c.chunks_used for c in ks.slabs.classes) == 0
+    ks.check_invariants()
+
+
+def test_reservation_holds_room_for_its_key() -> None:
+    ks = make_ks(maxmemory=2 * PAGE + 2000, policy="noeviction")
+    res = ks.reserve(PAGE)
+    with pytest.raises(OOMError):          # the second one would leave no room for two keys
+        ks.reserve(PAGE)
+    ks.check_invariants()
+    ks.store(0, b"k", res)                 # never fails for want of key overhead
+    ks.check_invariants()
+    assert ks.peek(0, b"k").length == PAGE
 
 
 # --- pins and deferred free ---------------------------------------------------------------

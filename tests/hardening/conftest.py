@@ -7,7 +7,6 @@ printed in the terminal summary and written to $HARDENING_FIGURES (default
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,14 +24,10 @@ def certs(tmp_path_factory) -> dict[str, str]:
         pytest.skip("the cryptography package is not installed")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _figures_report(request) -> Iterator[None]:
-    yield
+def pytest_terminal_summary(terminalreporter) -> None:
     if not FIGURES:
         return
     save_figures()
-    tr = request.config.pluginmanager.get_plugin("terminalreporter")
-    if tr is not None:
-        tr.write_sep("-", "hardening figures")
-        for k, v in sorted(FIGURES.items()):
-            tr.write_line(f"{k}: {v}")
+    terminalreporter.write_sep("-", "hardening figures")
+    for k, v in sorted(FIGURES.items()):
+        terminalreporter.write_line(f"{k}: {v}")

@@ -25,13 +25,16 @@ SCAN_MAX_CALLS = 10_000
 
 
 def unknown_command_reply(args: tuple[bytes, ...] | list[bytes]) -> bytes:
-    """Redis 7's unknown-command error for `args`, byte for byte (server.c processCommand)."""
+    """Redis 7's unknown-command error for `args`, byte for byte (server.c processCommand).
+
+    printf's `%.*s` stops at a NUL byte, so names and arguments are cut there too."""
     shown = b""
     for a in args[1:]:
         if len(shown) >= 128:
             break
-        shown += b"'" + a[: 128 - len(shown)] + b"' "
-    msg = b"ERR unknown command '" + args[0][:128] + b"', with args beginning with: " + shown
+        shown += b"'" + a[: 128 - len(shown)].split(b"\0")[0] + b"' "
+    name = args[0][:128].split(b"\0")[0]
+    msg = b"ERR unknown command '" + name + b"', with args beginning with: " + shown
     return b"-" + msg.replace(b"\r", b" ").replace(b"\n", b" ") + b"\r\n"
 
 

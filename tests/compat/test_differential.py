@@ -60,7 +60,7 @@ def test_corpus_size() -> None:
 @pytest.mark.parametrize("args", [
     [b"FOO"], [b"foo", b"bar"], [b"XYZ", b"a" * 200], [b"XYZ", b"a" * 100, b"b" * 40, b"c"],
     [b"XYZ", b"a" * 127, b"b"], [b"XYZ", b"a" * 126, b"b", b"c"], [b"A" * 200, b"x"],
-    [b"XYZ", b"x\r\ny"], [b""],
+    [b"XYZ", b"x\r\ny"], [b""], [b"XYZ", b"a\x00b", b"c"], [b"X\x00YZ", b"\xff"],
 ], ids=lambda a: repr(a)[:30])
 def test_unknown_command_formula_matches_redis(compat_redis, args: list[bytes]) -> None:
     """The expected text used for `!unknown` steps is what Redis says for a truly unknown name."""

@@ -47,7 +47,7 @@ class StoreConfig:
     """Settings of the memory layer (resp_server.store)."""
 
     maxmemory: int = 0                       # bytes; 0 = no cap (Redis semantics)
-    policy: str = "allkeys-lru"
+    policy: str = "allkeys-s3fifo"           # the prefix-trace benchmark (W5) winner, see README
     databases: int = 16
     slab_page_size: int = 1 * MIB            # bytes per slab page (memcached's item_size_max)
     slab_growth_factor: float = 1.25         # chunk size ratio between neighbour classes

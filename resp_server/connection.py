@@ -222,6 +222,8 @@ class Connection(asyncio.BufferedProtocol):
         it = iter(batch)
         for argv in it:
             self._run(client, argv)
+            if self.closing:          # QUIT / CLIENT KILL: nothing after it runs
+                return
             if w.parts or len(w.small) > FLUSH_AT:
                 self._flush()
                 if self.flow.reading_paused or self.closing:

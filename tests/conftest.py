@@ -102,8 +102,8 @@ def start_redis(*args: str) -> ServerProc:
 
 @pytest.fixture(scope="session")
 def server() -> Iterator[ServerProc]:
-    """One of our servers shared by the session (256 MiB cap)."""
-    sp = start_ours("--maxmemory", "256mb")
+    """One of our servers shared by the session (256 MiB cap, allkeys-lru like `redis_server`)."""
+    sp = start_ours("--maxmemory", "256mb", "--maxmemory-policy", "allkeys-lru")
     yield sp
     sp.stop()
 

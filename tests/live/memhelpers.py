@@ -212,6 +212,8 @@ def server(*args: str) -> Iterator[ServerProc]:
 
     The server's stderr is drained by a thread, so a chatty log can never block the server.
     """
+    if "--maxmemory-policy" not in args:   # these tests assert exact-LRU order unless told
+        args = (*args, "--maxmemory-policy", "allkeys-lru")
     sp = start_ours(*args)
     log: list[bytes] = []
     drain = threading.Thread(target=_drain, args=(sp, log), daemon=True)

@@ -160,3 +160,28 @@ def test_connection_grammar_same_as_redis(ports: tuple[int, int], cmd: tuple) ->
         return  # Redis 7.2 (intended difference I2)
     want, got = run(ports[0], args), run(ports[1], args)
     assert got == want, (args, want, got)
+
+
+INLINE_TOKENS = [b"a", b"hello", b'"dq"', b"'sq'", b'"a b"', b"'a b'", b'"\\x41\\x4a"', b'"\\n\\t\\r\\b\\a"',
+                 b'"\\xZZ"', b'"\\\\"', b"'\\''", b"'\\x41'", b'"unterminated', b"'unterminated",
+                 b'"closed"x', b"'closed'x", b'""', b"''", b'"\\"', b"\t", b"  ", b"\\x41"]  # \xff: see M24
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(cmd=st.sampled_from([b"ECHO", b"echo", b"SET k", b"PING", b"GET", b"XYZ"]),
+       tokens=st.lists(st.sampled_from(INLINE_TOKENS), max_size=4),
+       seps=st.lists(st.sampled_from([b" ", b"  ", b"\t", b""]), min_size=4, max_size=4))
+def test_inline_parsing_same_as_redis(ports: tuple[int, int], cmd: bytes, tokens: list[bytes],
+                                      seps: list[bytes]) -> None:
+    """Inline commands (sdssplitargs): quotes, escapes, unbalanced quotes, odd separators."""
+    line = cmd + b"".join(s + t for s, t in zip(seps, tokens, strict=False)) + b"\r\nPING\r\n"
+    replies = []
+    for port in ports:
+        c = RawConn(port)
+        try:
+            c.send(line)
+            replies.append([c.read_reply(), c.read_reply()])
+        finally:
+            c.close()
+    assert replies[1] == replies[0], (line, replies)

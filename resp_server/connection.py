@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 READ_BUFFER = 256 * 1024          # initial read buffer; grows for long requests of small args
 MIN_FREE = 16 * 1024              # free space get_buffer guarantees before a read
 FLUSH_AT = 256 * 1024             # flush small replies to the transport past this many bytes
+LINGER_RECENT = 1.0               # seconds: a client active this recently may have requests in flight
 MEMORY_WAIT = 5.0                 # seconds a big value may wait for in-flight memory before OOM
 BIGVALUE_COMMANDS = frozenset((b"set", b"setnx", b"setex", b"psetex", b"getset", b"mset", b"msetnx"))
 
@@ -63,6 +64,8 @@ class Connection(asyncio.BufferedProtocol):
         self.flow: FlowControl | None = None
         self.closing = False
         self.processing = False
+        self.draining = False              # replies sent, write side shut: dropping input until EOF
+        self.peer_eof = False              # the client shut its write side
         self.memory_wait_since = 0.0       # when a big argument started waiting for memory
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -109,6 +112,9 @@ class Connection(asyncio.BufferedProtocol):
 
     def eof_received(self) -> bool:
         # Half-close: answer what was already received, then close once replies are sent.
+        if self.draining:
+            return False                   # we shut our side first; now the client did too
+        self.peer_eof = True
         self.close_after_reply()
         return True
 
@@ -117,8 +123,27 @@ class Connection(asyncio.BufferedProtocol):
         self.closing = True
         if not self.processing:
             self._flush()
-            if self.transport is not None:
-                self.transport.close()
+            self._close_when_sent()
+
+    def _close_when_sent(self) -> None:
+        """Close once the replies are out. A socket closed with unread input is reset by the
+        kernel, which drops replies not yet delivered; so unless the client is quiet (or has
+        closed its side), shut our write side instead - FIN after the last reply - and read and
+        drop its input until it closes (server shutdown bounds the wait)."""
+        t = self.transport
+        if t is None or t.is_closing() or self.draining:
+            return
+        quiet = not (t.get_write_buffer_size() or self.end > self.start or self.flow.reading_paused
+                     or self.deferred or time.time() - self.client.last_interaction < LINGER_RECENT)
+        if self.peer_eof or quiet or not _can_write_eof(t):
+            t.close()
+            return
+        self.draining = True
+        self.parser.discard()
+        self.deferred = []
+        self.start = self.end = 0
+        t.write_eof()
+        self.flow.resume_reading()
 
     def kill(self) -> None:
         self.closing = True
@@ -163,6 +188,8 @@ class Connection(asyncio.BufferedProtocol):
 
     def buffer_updated(self, nbytes: int) -> None:
         self.state.stats.total_net_input_bytes += nbytes
+        if self.draining:
+            return                         # closing: input is read only to be dropped
         if self.parser.sink_left:
             self.parser.sink_advance(nbytes)
             if self.parser.sink_left:
@@ -212,8 +239,8 @@ class Connection(asyncio.BufferedProtocol):
         self._flush()
         if self.server.memory_waiters:
             self.server.kick_memory_waiters()   # what we stored or dropped may free memory
-        if self.closing and self.transport is not None:
-            self.transport.close()
+        if self.closing:
+            self._close_when_sent()
 
     def _run_batch(self, client: ClientState, batch: list) -> None:
         """Run parsed requests in order; when output makes this client pause (back-pressure),
@@ -368,6 +395,13 @@ class Connection(asyncio.BufferedProtocol):
             self.server.pinned_inflight -= self.inflight_bytes
             self.inflight = []
             self.inflight_bytes = 0
+
+
+def _can_write_eof(t) -> bool:
+    try:
+        return bool(t.can_write_eof())
+    except (AttributeError, NotImplementedError):   # test fakes; transports that cannot
+        return False
 
 
 def _release_args(keyspace, argv: list) -> None:

@@ -23,6 +23,7 @@ ProtocolError with Redis's message; the connection replies it and closes that cl
 
 from __future__ import annotations
 
+import mmap
 import re
 from collections.abc import Callable
 
@@ -39,6 +40,7 @@ INT_MAX = 2**31 - 1               # Redis's bound on a multibulk count ("invalid
 UNAUTH_MULTIBULK_MAX = 10         # unauthenticated clients may not send more arguments than this
 UNAUTH_BULK_MAX = 16 * 1024       # ... nor longer bulk strings than this
 FAST_BATCH_MAX = 64 * 1024        # the batch fast path copies at most this much of the buffer
+LAZY_MIN = 1024 * 1024            # plain big-argument buffers this big are committed lazily (mmap)
 FAST_ARGS_MAX = 1024              # requests with more arguments go through the general path
 # hiredis builds aggregates eagerly: `*2147483648` makes it allocate (and zero) gigabytes. Buffers
 # where an aggregate type byte is followed by 7+ digits go to the Python path instead; the check
@@ -52,17 +54,26 @@ class ProtocolError(Exception):
 
 
 class ByteSink:
-    """A plain buffer sink for big arguments of commands that do not store them in slabs."""
+    """A plain buffer sink for big arguments of commands that do not store them in slabs.
+
+    From LAZY_MIN bytes on, the value is received into an anonymous mapping whose pages the
+    kernel commits only as bytes arrive: announcing a 512 MiB argument costs nothing until it is
+    sent (`bytearray(n)` would zero, and so commit, all of it at once). The finished argument is
+    `value()`: the bytearray, or the received bytes copied out of the mapping."""
 
     __slots__ = ("buf", "length", "consumed")
 
     def __init__(self, length: int) -> None:
-        self.buf = bytearray(length)
+        self.buf: bytearray | mmap.mmap = (mmap.mmap(-1, length) if length >= LAZY_MIN
+                                           else bytearray(length))
         self.length = length
         self.consumed = False
 
     def views(self) -> list[memoryview]:
         return [memoryview(self.buf)]
+
+    def value(self) -> bytes | bytearray:
+        return self.buf if isinstance(self.buf, bytearray) else self.buf[:]
 
 
 _SCRATCH = memoryview(bytearray(1024 * 1024))   # where refused big values are received and dropped
@@ -260,7 +271,7 @@ class RequestParser:
                     return None, pos
                 pos += 2  # like Redis, the 2 bytes after a bulk are skipped, not checked
                 sink = self.sink
-                argv.append(sink.buf if isinstance(sink, ByteSink) else sink)
+                argv.append(sink.value() if isinstance(sink, ByteSink) else sink)
                 self.sink = None
                 self.sink_views = []
                 self.sink_crlf = False

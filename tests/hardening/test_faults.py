@@ -225,11 +225,8 @@ def test_sigterm_under_load_finishes_replies_and_exits_0():
     time.sleep(0.1)
     sp.proc.send_signal(signal.SIGTERM)
     # the slow reader still gets its whole value
-    data = head
-    while True:
-        chunk = slow.recv(4 * MIB)
-        if not chunk:
-            break
+    data = bytearray(head)
+    while chunk := slow.recv(4 * MIB):
         data += chunk
     slow.close()
     want = b"$%d\r\n" % len(big) + big + b"\r\n"
@@ -238,9 +235,9 @@ def test_sigterm_under_load_finishes_replies_and_exits_0():
     complete = 0
     for s in busy:
         reader = hiredis.Reader()
-        raw = b""
+        raw = bytearray()
         try:
-            while chunk := s.recv(MIB):
+            while chunk := s.recv(4 * MIB):
                 raw += chunk
         except ConnectionResetError:
             pass
@@ -257,4 +254,33 @@ def test_sigterm_under_load_finishes_replies_and_exits_0():
         socket.create_connection(("127.0.0.1", sp.port), timeout=2).close()
     record("values verified", 1)
     record("replies finished during SIGTERM", complete)
+    sp.assert_clean_log()
+
+
+def test_sigterm_with_unread_requests_does_not_reset_replies():
+    """A client whose reading the server paused (96 MiB of replies pending, 20,000 more requests
+    unread): on SIGTERM its three replies arrive whole - closing with unread input would make
+    the kernel reset the connection and drop them - and the unread requests are dropped."""
+    sp = start_logged("--maxmemory", "512mb")
+    try:
+        r = redis.Redis(port=sp.port)
+        big = os.urandom(32 * MIB)
+        r.set("big", big)
+        r.close()
+        s = socket.create_connection(("127.0.0.1", sp.port), timeout=10)
+        s.sendall(cmd("GET", "big") * 3 + cmd("PING") * 20_000)
+        time.sleep(0.3)
+        sp.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        raw = bytearray()
+        while chunk := s.recv(4 * MIB):
+            raw += chunk
+        s.close()
+        want = b"$%d\r\n" % len(big) + big + b"\r\n"
+        assert len(raw) % len(want) == 0 and len(raw) >= len(want), len(raw)
+        assert raw == want * (len(raw) // len(want))
+        assert sp.proc.wait(10) == 0
+        record("values verified", len(raw) // len(want))
+    finally:
+        sp.stop()
     sp.assert_clean_log()

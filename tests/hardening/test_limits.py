@@ -126,6 +126,30 @@ def test_client_query_buffer_limit():
         sp.stop()
 
 
+def test_announced_big_arguments_cost_nothing_until_sent():
+    """Twenty clients announce a 512 MiB argument (proto-max-bulk-len) and send 1 KiB of it:
+    the server commits memory for what arrives, not for what is announced."""
+    sp = start_ours()
+    try:
+        base = rss_bytes(sp.proc.pid)
+        socks = []
+        for _ in range(20):
+            r = Raw(sp.port)
+            r.send(b"*2\r\n$4\r\nECHO\r\n$536870912\r\n" + b"e" * 1024)
+            socks.append(r)
+        time.sleep(0.5)
+        grown = rss_bytes(sp.proc.pid) - base
+        for r in socks:
+            r.close()
+        record("bad inputs tried", len(socks))
+        assert grown < 32 * MIB, grown
+        with Raw(sp.port) as r:                      # a whole big plain argument still works
+            v = os.urandom(3 * MIB)
+            assert r.call("ECHO", v) == v
+    finally:
+        sp.stop()
+
+
 def test_client_output_buffer_limit_disconnects():
     args = ("--client-output-buffer-limit", "normal 4mb 0 0")
     ours, real = _both(*args)

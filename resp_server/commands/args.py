@@ -71,12 +71,10 @@ def text(arg: bytes) -> str:
     return bytes(arg).decode("utf-8", "replace")
 
 
-def db_index(c: ClientState, arg: bytes, err: str | None = None, wide: bool = False) -> int:
-    """A database number that exists, or the Redis errors for a bad one.
-
-    Most commands read it as an int (getIntFromObjectOrReply); COPY reads a long (`wide`).
-    """
-    db = get_ll(arg) if wide else get_int(arg, err)
+def db_index(c: ClientState, arg: bytes, err: str | None = None) -> int:
+    """A database number that exists, or the Redis errors for a bad one: read as an int
+    (getIntFromObjectOrReply: not an integer / out of int range), then range-checked."""
+    db = get_int(arg, err)
     if not 0 <= db < c.server.config.store.databases:
         raise RespError(ERR_DB_INDEX)
     return db

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from resp_server.commands import latency
 from resp_server.commands.args import INT_MAX, LLONG_MAX, SubTable, help_reply, text
-from resp_server.commands.glob import glob_match
+from resp_server.commands.glob import matcher
 from resp_server.config import POLICIES, parse_size
 from resp_server.resp.replies import ERR_SYNTAX, OK, RespError
 
@@ -217,15 +217,20 @@ BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
 def config_get(c: ClientState, argv: list) -> object:
     """CONFIG GET pattern [pattern ...]: a map name -> value (case-insensitive globs)."""
     out: dict[str, str] = {}
+    seen: set[str] = set()      # Redis's matches dict compares names case-insensitively
     for raw in argv[2:]:
         pattern = bytes(raw)
         if not any(ch in pattern for ch in b"[*?"):
-            p = BY_NAME.get(text(pattern).lower())
-            if p is not None and text(pattern) not in out:
-                out[text(pattern)] = p.get(c.server)
+            name = text(pattern)
+            p = BY_NAME.get(name.lower())
+            if p is not None and name.lower() not in seen:
+                seen.add(name.lower())
+                out[name] = p.get(c.server)     # keyed as asked ("MAXMEMORY")
             continue
+        match = matcher(pattern, nocase=True)
         for p in PARAMS:
-            if p.name not in out and glob_match(pattern, p.name.encode(), nocase=True):
+            if p.name not in seen and match(p.name.encode()):
+                seen.add(p.name)
                 out[p.name] = p.get(c.server)
     return out
 
@@ -235,26 +240,31 @@ def _set_error(name: str, why: str) -> RespError:
 
 
 def config_set(c: ClientState, argv: list) -> object:
-    """CONFIG SET parameter value [parameter value ...]: all validated, then all applied."""
+    """CONFIG SET parameter value [parameter value ...]: all validated, then all applied.
+
+    As configSetCommand: first every name (unknown, immutable, duplicate: the first problem in
+    argument order, named as typed), then every value in order (named canonically), then apply.
+    """
     if len(argv) % 2:  # an odd pair count (fewer than 4 arguments fail the arity check first)
         raise RespError(ERR_SYNTAX)
-    parsed: list[tuple[Param, object]] = []
-    seen: set[str] = set()
+    params: list[Param] = []
     for i in range(2, len(argv), 2):
-        name = text(argv[i]).lower()
-        p = BY_NAME.get(name)
+        typed = text(argv[i])
+        p = BY_NAME.get(typed.lower())
         if p is None:
             raise RespError(f"ERR Unknown option or number of arguments for CONFIG SET - "
-                            f"'{text(argv[i])}'")
-        if name in seen:
-            raise _set_error(name, "duplicate parameter")
-        seen.add(name)
+                            f"'{typed}'")
         if p.apply is None:
-            raise _set_error(name, "can't set immutable config")
+            raise _set_error(typed, "can't set immutable config")
+        if p in params:
+            raise _set_error(typed, "duplicate parameter")
+        params.append(p)
+    parsed: list[tuple[Param, object]] = []
+    for p, raw in zip(params, argv[3::2], strict=True):
         try:
-            parsed.append((p, p.kind.parse(text(argv[i + 1]))))
+            parsed.append((p, p.kind.parse(text(raw))))
         except ValueError as e:
-            raise _set_error(name, str(e)) from None
+            raise _set_error(p.name, str(e)) from None
     for p, value in parsed:
         try:
             p.apply(c.server, value)

@@ -52,37 +52,60 @@ def put(c: ClientState, key: bytes, value, expire_at: int | None = None,
         item = c.server.keyspace.store(c.db, key, value, expire_at=expire_at, keep_ttl=keep_ttl)
     except OOMError:
         raise RespError(ERR_OOM) from None
-    if _RAW:
-        _RAW.pop(id(item), None)
+    if _MARKS:
+        _MARKS.pop(id(item), None)
     return item
 
 
-# OBJECT ENCODING "raw" by history: Redis's APPEND (to an existing key) and SETRANGE leave an
-# unshared sds string, reported "raw" whatever its length or content, until a new value is set.
-# The store's items have no room for that, so the marked items are kept here, by identity: the
+# Object history the store does not keep (items have no room for it), marked by identity: the
 # entry holds the item, so its id cannot be reused while marked. RENAME/MOVE/SWAPDB keep the
-# item (and the mark); `put` clears it; COPY carries it (mark_raw on the copy). Entries of
-# items that left the keyspace are swept once the table doubles.
-_RAW: dict[int, Item] = {}
+# item (and the mark); `put` clears it (a new value); entries of items that left the keyspace are
+# swept once the table doubles.
+# - "raw": Redis's APPEND (to an existing key) and SETRANGE leave an unshared sds string, reported
+#   "raw" by OBJECT ENCODING whatever its length or content;
+# - "unshared": COPY duplicates the object, so a small integer is no longer the shared one
+#   (OBJECT REFCOUNT 1). A raw value is unshared too.
+_MARKS: dict[int, tuple[Item, str]] = {}
 _sweep_at = 1024
+
+
+def _mark(item: Item | None, kind: str) -> None:
+    global _sweep_at
+    if item is None:
+        return
+    _MARKS[id(item)] = (item, kind)
+    if len(_MARKS) >= _sweep_at:
+        for ident, (it, _) in list(_MARKS.items()):
+            if not it.linked:
+                del _MARKS[ident]
+        _sweep_at = max(1024, 2 * len(_MARKS))
+
+
+def _kind(item: Item | None) -> str | None:
+    if item is None:
+        return None
+    entry = _MARKS.get(id(item))
+    return entry[1] if entry is not None and entry[0] is item else None
 
 
 def mark_raw(item: Item | None) -> None:
     """The value under this item is now a raw string (APPEND, SETRANGE; COPY of a raw one)."""
-    global _sweep_at
-    if item is None:
-        return
-    _RAW[id(item)] = item
-    if len(_RAW) >= _sweep_at:
-        for ident, it in list(_RAW.items()):
-            if not it.linked:
-                del _RAW[ident]
-        _sweep_at = max(1024, 2 * len(_RAW))
+    _mark(item, "raw")
+
+
+def mark_unshared(item: Item | None) -> None:
+    """The value under this item is a private copy (COPY): never a shared integer."""
+    _mark(item, "unshared")
 
 
 def is_raw(item: Item | None) -> bool:
     """True when APPEND or SETRANGE made this value (OBJECT ENCODING answers "raw")."""
-    return item is not None and _RAW.get(id(item)) is item
+    return _kind(item) == "raw"
+
+
+def is_unshared(item: Item | None) -> bool:
+    """True for values COPY, APPEND or SETRANGE made (never Redis's shared integers)."""
+    return _kind(item) is not None
 
 
 def now_ms(c: ClientState) -> int:

@@ -15,14 +15,23 @@ from resp_server.commands.args import (
     LLONG_MAX,
     LLONG_MIN,
     db_index,
+    get_int,
     get_ll,
     lower,
     text,
 )
-from resp_server.commands.db import is_raw, mark_raw, now_ms, peek, read, read_notouch
+from resp_server.commands.db import (
+    is_raw,
+    mark_raw,
+    mark_unshared,
+    now_ms,
+    peek,
+    read,
+    read_notouch,
+)
 from resp_server.commands.glob import is_literal, matcher
 from resp_server.commands.table import spec
-from resp_server.resp.replies import ERR_NO_KEY, ERR_SYNTAX, OK, RespError, Status
+from resp_server.resp.replies import ERR_DB_INDEX, ERR_NO_KEY, ERR_SYNTAX, OK, RespError, Status
 
 if TYPE_CHECKING:
     from resp_server.client import ClientState
@@ -188,7 +197,7 @@ def copy(c: ClientState, argv: list) -> object:
         if opt == b"replace":
             replace = True
         elif opt == b"db" and i + 1 < len(argv):
-            dst_db = db_index(c, argv[i + 1], wide=True)
+            dst_db = db_index(c, argv[i + 1])
             i += 1
         else:
             raise RespError(ERR_SYNTAX)
@@ -202,8 +211,8 @@ def copy(c: ClientState, argv: list) -> object:
     raw = is_raw(peek(c, src))
     if not c.server.keyspace.copy(c.db, src, dst_db, dst, replace):
         return 0
-    if raw:  # dupStringObject keeps a raw string raw
-        mark_raw(peek(c, dst, dst_db))
+    # dupStringObject: a raw string stays raw, an integer is a new (unshared) object
+    (mark_raw if raw else mark_unshared)(peek(c, dst, dst_db))
     return 1
 
 
@@ -233,7 +242,10 @@ def keys(c: ClientState, argv: list) -> object:
 
 
 def parse_cursor(raw: bytes) -> int:
-    """parseScanCursorOrReply: strtoul semantics (sign allowed, wraps), no spaces, no overflow."""
+    """parseScanCursorOrReply: strtoul semantics (sign allowed, wraps), no spaces, no overflow;
+    the empty string is cursor 0 (strtoul reads no digits and stops at the terminator)."""
+    if not raw:
+        return 0
     body = raw[1:] if raw[:1] in (b"+", b"-") else raw
     if not body or not body.isdigit() or int(body) > ULONG_MAX:
         raise RespError("ERR invalid cursor")
@@ -333,8 +345,10 @@ def flushall(c: ClientState, argv: list) -> object:
 
 
 def swapdb(c: ClientState, argv: list) -> object:
-    a = db_index(c, argv[1], "ERR invalid first DB index")
-    b = db_index(c, argv[2], "ERR invalid second DB index")
+    a = get_int(argv[1], "ERR invalid first DB index")   # both parsed before the range check
+    b = get_int(argv[2], "ERR invalid second DB index")
+    if not (0 <= a < c.server.config.store.databases and 0 <= b < c.server.config.store.databases):
+        raise RespError(ERR_DB_INDEX)
     if a != b:
         touching_existing_watched(c, (a, b), lambda: c.server.keyspace.swapdb(a, b), swap=True)
     return OK

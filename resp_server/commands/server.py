@@ -27,11 +27,12 @@ from resp_server.commands.args import (
     get_range,
     help_reply,
     lower,
+    parse_ll,
     subcommand_syntax_error,
     text,
 )
 from resp_server.commands.config_cmd import config
-from resp_server.commands.db import is_raw, peek, read_notouch
+from resp_server.commands.db import is_raw, is_unshared, peek, read_notouch, value_bytes
 from resp_server.commands.docs import Doc, OrderedSet, acl_categories, display_flags, doc_of
 from resp_server.commands.glob import matcher
 from resp_server.commands.monitor import monitor
@@ -530,8 +531,6 @@ def command(c: ClientState, argv: list) -> object:
 def encoding_of(item) -> bytes:
     """OBJECT ENCODING: raw after APPEND/SETRANGE (see db.mark_raw); else int for integers that
     fit a long, embstr up to 44 bytes, raw above."""
-    from resp_server.commands.args import parse_ll
-
     if is_raw(item):
         return b"raw"
     if item.length <= 20 and parse_ll(item.to_bytes()) is not None:
@@ -549,11 +548,25 @@ def object_encoding(c: ClientState, argv: list) -> object:
     return None if item is None else encoding_of(item)
 
 
+SHARED_INTEGERS = 10000       # OBJ_SHARED_INTEGERS: 0..9999 are shared objects
+NO_SHARED_INTEGERS_POLICIES = ("allkeys-lru", "volatile-lru", "allkeys-lfu", "volatile-lfu",
+                               "allkeys-s3fifo")
+"""With maxmemory set, these policies need per-object access data: no shared integers."""
+
+
 def object_refcount(c: ClientState, argv: list) -> object:
+    """OBJECT REFCOUNT: INT_MAX for Redis's shared integers (0..9999, not COPY'd, when maxmemory
+    is 0 or the policy keeps no per-key access data - decided now, Redis decides when storing),
+    else 1."""
     item = read_notouch(c, argv[2])
     if item is None:
         return None
-    return 2147483647 if encoding_of(item) == b"int" and item.length < 5 else 1
+    ks = c.server.keyspace
+    if item.length > 4 or is_unshared(item) or (
+            ks.maxmemory and _policy(c.server) in NO_SHARED_INTEGERS_POLICIES):
+        return 1
+    value = parse_ll(value_bytes(item))
+    return 2147483647 if value is not None and 0 <= value < SHARED_INTEGERS else 1
 
 
 def object_idletime(c: ClientState, argv: list) -> object:

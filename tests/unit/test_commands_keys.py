@@ -232,6 +232,22 @@ def test_scan_accepts_strtoul_cursors() -> None:
     env = Env()
     assert env("SCAN", "-1", "COUNT", "10")[0] is not None
     assert env("SCAN", "+0")[0] == b"0"
+    env("MSET", "a", "1", "b", "2")
+    assert sorted(env("SCAN", "")[1]) == [b"a", b"b"]          # no digits: cursor 0
+    assert env.err("SCAN", "", "1") == "ERR syntax error"
+    for bad in ("+", "-", " 1", "1 ", "abc", "18446744073709551616"):
+        assert env.err("SCAN", bad) == "ERR invalid cursor", bad
+
+
+def test_db_index_arguments_parse_as_int_first() -> None:
+    env = Env()
+    env("SET", "k", "v")
+    int_range = "ERR value is out of range, value must between -2147483648 and 2147483647"
+    assert env.err("COPY", "k", "k2", "DB", "2147483648") == int_range
+    assert env.err("COPY", "k", "k2", "DB", "16") == "ERR DB index is out of range"
+    assert env.err("SWAPDB", "16", "abc") == "ERR invalid second DB index"
+    assert env.err("SWAPDB", "x", "16") == "ERR invalid first DB index"
+    assert env.err("SWAPDB", "16", "0") == "ERR DB index is out of range"
 
 
 @pytest.mark.parametrize("pattern, subject, match", [
@@ -301,12 +317,12 @@ def test_raw_marks_of_deleted_keys_are_swept() -> None:
     from resp_server.commands import db, dispatch
 
     env = Env()
-    db._RAW.clear()
+    db._MARKS.clear()
     for i in range(1500):
         key = b"k%d" % i
         for argv in ([b"SET", key, b"a"], [b"APPEND", key, b"b"], [b"DEL", key]):
             dispatch.execute(env.c, argv)   # no invariant check after each call: fast
-    assert len(db._RAW) < 1000
+    assert len(db._MARKS) < 1000
 
 
 def test_notouch_lookups_count_hits_and_misses() -> None:

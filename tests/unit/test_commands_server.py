@@ -42,7 +42,7 @@ def test_info_default_sections_and_fields() -> None:
     assert int(f["process_id"]) > 0 and f["tcp_port"] == "6380"
     assert f["connected_clients"] == "1" and f["role"] == "master"
     assert f["maxmemory"] == str(1 << 30) and f["maxmemory_human"] == "1.00G"
-    assert f["maxmemory_policy"] == "allkeys-lru"
+    assert f["maxmemory_policy"] == env.server.keyspace.policy   # the configured default
     assert int(f["used_memory"]) > 0 and f["used_memory_human"]
     assert float(f["mem_fragmentation_ratio"]) >= 0
     assert f["keyspace_hits"] == "1" and f["keyspace_misses"] == "1"
@@ -145,6 +145,26 @@ def test_config_set_applies_to_the_server() -> None:
 ])
 def test_config_set_errors(args: tuple, err: str) -> None:
     assert Env().err("CONFIG", "SET", *args) == err
+
+
+def test_config_set_checks_names_before_values() -> None:
+    """configSetCommand: names first (first problem wins, named as typed), then values."""
+    env = Env()
+    dup = "ERR CONFIG SET failed (possibly related to argument '{}') - duplicate parameter"
+    assert env.err("CONFIG", "SET", "maxmemory", "x", "MAXMEMORY", "y") == dup.format("MAXMEMORY")
+    assert env.err("CONFIG", "SET", "hz", "abc", "nosuch", "1") == \
+        "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'"
+    assert env.err("CONFIG", "SET", "hz", "abc", "DATABASES", "3").endswith(
+        "argument 'DATABASES') - can't set immutable config")
+    assert env.err("CONFIG", "SET", "HZ", "abc").startswith(
+        "ERR CONFIG SET failed (possibly related to argument 'hz')")
+
+
+def test_config_get_names_are_case_insensitive_once() -> None:
+    env = Env()
+    assert list(env("CONFIG", "GET", "MAXMEMORY", "maxmemory", "maxmemory*")) == \
+        ["MAXMEMORY", "maxmemory-policy", "maxmemory-samples", "maxmemory-eviction-tenacity",
+         "maxmemory-clients"]
 
 
 def test_config_set_is_all_or_nothing() -> None:
@@ -283,6 +303,23 @@ def test_monitor_order_and_hidden_subcommands() -> None:
              for x in watcher.conn.delivered]
     assert shown == [b'0 "MULTI"', b'0 "SET" "a" "1"', b'2 "SELECT" "2"', b'2 "EXEC"',
                      b'2 "CLIENT" "ID"', b'2 "OBJECT" "ENCODING" "a"']
+
+
+def test_object_refcount_shared_integers() -> None:
+    """0..9999 are Redis's shared integers (INT_MAX), unless COPY'd, appended, or maxmemory is
+    set with a policy that keeps per-key access data."""
+    env = Env()
+    for k, v in (("z", "0"), ("y", "9999"), ("x", "10000"), ("m", "-1"), ("s", "abc")):
+        env.ok("SET", k, v)
+    refs = [env("OBJECT", "REFCOUNT", k) for k in ("z", "y", "x", "m", "s")]
+    assert refs == [2147483647, 2147483647, 1, 1, 1]
+    env("COPY", "z", "z2")
+    env("RENAME", "y", "y2")
+    assert (env("OBJECT", "REFCOUNT", "z2"), env("OBJECT", "REFCOUNT", "y2")) == (1, 2147483647)
+    env.ok("CONFIG", "SET", "maxmemory", "1gb", "maxmemory-policy", "allkeys-lru")
+    assert env("OBJECT", "REFCOUNT", "z") == 1
+    env.ok("CONFIG", "SET", "maxmemory-policy", "noeviction")
+    assert env("OBJECT", "REFCOUNT", "z") == 2147483647
 
 
 def test_object_subcommands() -> None:

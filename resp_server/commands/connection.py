@@ -119,27 +119,24 @@ def hello(c: ClientState, argv: list) -> object:
         if ver not in (2, 3):
             raise RespError("NOPROTO unsupported protocol version")
         i = 2
-    creds: tuple[bytes, bytes] | None = None
-    name: bytes | None = None
+    # Redis 7.0 applies each option as it meets it: a failing AUTH or a bad name stops there,
+    # and what came before stays done (a name is even set before the NOAUTH error).
     while i < len(argv):
         more = len(argv) - 1 - i
         opt = lower(argv[i])
         if opt == b"auth" and more >= 2:
-            creds = (argv[i + 1], argv[i + 2])
+            authenticate(c, argv[i + 1], argv[i + 2])
             i += 3
         elif opt == b"setname" and more >= 1:
             name = bytes(argv[i + 1])
             if not valid_name(name):
                 raise RespError(ERR_NAME_CHARS)
+            c.name = name
             i += 2
         else:
             raise RespError(f"ERR Syntax error in HELLO option '{text(argv[i])}'")
-    if creds is not None:
-        authenticate(c, *creds)
     if not c.authenticated:
         raise RespError(ERR_HELLO_NOAUTH)
-    if name is not None:
-        c.name = name
     if ver:
         c.resp = ver
     return hello_reply(c)

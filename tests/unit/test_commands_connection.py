@@ -188,3 +188,14 @@ def test_no_touch_reads_count_but_do_not_bump() -> None:
     env.ok("CLIENT", "NO-TOUCH", "on")
     assert env("GET", "k") == b"v"
     assert stats.keyspace_hits == hits + 1 and item.stamp == stamp
+
+
+def test_hello_applies_options_in_order() -> None:
+    """Redis 7.0: AUTH and SETNAME take effect as HELLO meets them; a later error keeps them."""
+    env = Env(requirepass="pw")
+    assert env.err("HELLO", "3", "AUTH", "nosuch", "pw", "SETNAME").startswith("WRONGPASS")
+    assert env.err("HELLO", "3", "SETNAME", "early").startswith("NOAUTH HELLO must be called")
+    assert env.c.name == b"early" and env.c.resp == 2
+    assert env.err("HELLO", "2", "AUTH", "default", "pw", "SETNAME", "ok", "FOO") == \
+        "ERR Syntax error in HELLO option 'FOO'"
+    assert env.c.authenticated and env.c.name == b"ok"

@@ -67,8 +67,31 @@ def lower(arg: bytes) -> bytes:
 
 
 def text(arg: bytes) -> str:
-    """An argument as text for error messages (Redis prints the raw bytes)."""
+    """An argument as text (names, numbers to parse; invalid UTF-8 replaced)."""
     return bytes(arg).decode("utf-8", "replace")
+
+
+ERROR_TEXT_ERRORS = "replace"
+"""How argument bytes echoed in error replies are decoded. Redis copies the bytes; an exact
+echo of invalid UTF-8 needs "surrogateescape" here and in the encoder's error() (M24)."""
+
+
+def arg_bytes(arg: object, limit: int | None = None) -> bytes:
+    """An argument as C's %s / %.*s sees it: up to its first NUL byte, at most `limit` bytes."""
+    if hasattr(arg, "views"):   # a big argument held in store memory
+        data = b"".join(bytes(v[:limit]) if limit is not None else bytes(v)
+                        for v in arg.views())  # type: ignore[attr-defined]
+    else:
+        data = bytes(arg)  # type: ignore[call-overload]
+    nul = data.find(b"\0")
+    if nul >= 0:
+        data = data[:nul]
+    return data if limit is None else data[:limit]
+
+
+def err_text(arg: object, limit: int | None = None) -> str:
+    """An argument for an error message: the bytes Redis's %s or %.<limit>s would print."""
+    return arg_bytes(arg, limit).decode("utf-8", ERROR_TEXT_ERRORS)
 
 
 def db_index(c: ClientState, arg: bytes, err: str | None = None) -> int:
@@ -106,7 +129,7 @@ class SubTable:
         sub = lower(argv[1])
         entry = self.entries.get(sub)
         if entry is None:
-            raise RespError(f"ERR unknown subcommand '{text(argv[1])[:128]}'. "
+            raise RespError(f"ERR unknown subcommand '{err_text(argv[1], 128)}'. "
                             f"Try {self.parent.upper()} HELP.")
         handler, arity = entry
         n = len(argv)
@@ -131,7 +154,7 @@ class SubTable:
 def subcommand_syntax_error(argv: list) -> RespError:
     """addReplySubcommandSyntaxError: a subcommand's own argument-count check failed."""
     return RespError(f"ERR unknown subcommand or wrong number of arguments for "
-                     f"'{text(bytes(argv[1])[:128])}'. Try {text(argv[0]).upper()} HELP.")
+                     f"'{err_text(argv[1], 128)}'. Try {err_text(argv[0]).upper()} HELP.")
 
 
 def help_reply(parent: str, lines: list[str]) -> list[Status]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from resp_server.commands import latency
-from resp_server.commands.args import INT_MAX, LLONG_MAX, SubTable, help_reply, text
+from resp_server.commands.args import INT_MAX, LLONG_MAX, SubTable, err_text, help_reply, text
 from resp_server.commands.glob import matcher
 from resp_server.config import POLICIES, parse_size
 from resp_server.resp.replies import ERR_SYNTAX, OK, RespError
@@ -249,8 +249,8 @@ def config_set(c: ClientState, argv: list) -> object:
         raise RespError(ERR_SYNTAX)
     params: list[Param] = []
     for i in range(2, len(argv), 2):
-        typed = text(argv[i])
-        p = BY_NAME.get(typed.lower())
+        typed = err_text(argv[i])            # echoed as Redis's %s prints it
+        p = BY_NAME.get(text(argv[i]).lower())
         if p is None:
             raise RespError(f"ERR Unknown option or number of arguments for CONFIG SET - "
                             f"'{typed}'")

@@ -14,6 +14,7 @@ from resp_server.commands.args import (
     LLONG_MAX,
     SubTable,
     db_index,
+    err_text,
     get_ll,
     get_range,
     help_reply,
@@ -134,7 +135,7 @@ def hello(c: ClientState, argv: list) -> object:
             c.name = name
             i += 2
         else:
-            raise RespError(f"ERR Syntax error in HELLO option '{text(argv[i])}'")
+            raise RespError(f"ERR Syntax error in HELLO option '{err_text(argv[i])}'")
     if not c.authenticated:
         raise RespError(ERR_HELLO_NOAUTH)
     if ver:
@@ -208,7 +209,7 @@ def client_list(c: ClientState, argv: list) -> object:
     if len(argv) == 4 and lower(argv[2]) == b"type":
         kind = lower(argv[3])
         if kind not in (b"normal", b"master", b"replica", b"slave", b"pubsub"):
-            raise RespError(f"ERR Unknown client type '{text(argv[3])}'")
+            raise RespError(f"ERR Unknown client type '{err_text(argv[3])}'")
         clients = clients if kind == b"normal" else []
     elif len(argv) > 3 and lower(argv[2]) == b"id":
         ids = [get_ll(a, "ERR Invalid client ID") for a in argv[3:]]
@@ -235,9 +236,9 @@ def client_setinfo(c: ClientState, argv: list) -> object:
     """CLIENT SETINFO LIB-NAME|LIB-VER value (Redis 7.2; redis-py sends it on connect)."""
     attr, value = lower(argv[2]), bytes(argv[3])
     if attr not in (b"lib-name", b"lib-ver"):
-        raise RespError(f"ERR Unrecognized option '{text(argv[2])}'")
+        raise RespError(f"ERR Unrecognized option '{err_text(argv[2])}'")
     if not valid_name(value):
-        raise RespError(f"ERR {text(argv[2])} cannot contain spaces, newlines or special "
+        raise RespError(f"ERR {err_text(argv[2])} cannot contain spaces, newlines or special "
                         "characters.")
     if attr == b"lib-name":
         c.lib_name = value
@@ -261,14 +262,14 @@ def _kill_filters(c: ClientState, args: list) -> list:
         elif opt == b"type":
             kind = lower(val)
             if kind not in (b"normal", b"master", b"replica", b"slave", b"pubsub"):
-                raise RespError(f"ERR Unknown client type '{text(val)}'")
+                raise RespError(f"ERR Unknown client type '{err_text(val)}'")
             preds.append(lambda x, kind=kind: kind == b"normal")
         elif opt in (b"addr", b"laddr"):
             attr, want = opt.decode(), text(val)
             preds.append(lambda x, attr=attr, want=want: getattr(x, attr) == want)
         elif opt == b"user":
             if text(val) != "default" and text(val) not in c.server.users:
-                raise RespError(f"ERR No such user '{text(val)}'")
+                raise RespError(f"ERR No such user '{err_text(val)}'")
             preds.append(lambda x, u=val: x.user == u)
         elif opt == b"skipme" and lower(val) in (b"yes", b"no"):
             skipme = lower(val) == b"yes"

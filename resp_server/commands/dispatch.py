@@ -13,7 +13,7 @@ from __future__ import annotations
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
-from resp_server.commands.args import SUBTABLES
+from resp_server.commands.args import ERROR_TEXT_ERRORS, SUBTABLES, arg_bytes, err_text
 from resp_server.commands.latency import ENABLED as LATENCY_TRACKING
 from resp_server.commands.latency import record as record_latency
 from resp_server.commands.monitor import monitor_args, monitor_line
@@ -40,19 +40,15 @@ def lookup(name: bytes) -> CommandSpec | None:
 
 
 def _unknown(argv: list) -> RespError:
-    """Redis 7's text: each argument quoted and followed by a space, all within 128 chars."""
-    args = ""
+    """Redis 7's text: each argument quoted and followed by a space while the list is under 128
+    bytes, each cut to what is left of them (and at a NUL byte, as C's %.*s)."""
+    args = b""
     for a in argv[1:]:
         if len(args) >= 128:
             break
-        args += "'" + _text(a)[: 128 - len(args)] + "' "
-    return RespError(f"ERR unknown command '{_text(argv[0])[:128]}', with args beginning with: {args}")
-
-
-def _text(a: object) -> str:
-    if isinstance(a, bytes | bytearray | memoryview):
-        return bytes(a).decode("utf-8", "replace")
-    return "<big value>"
+        args += b"'" + arg_bytes(a, 128 - len(args)) + b"' "
+    return RespError(f"ERR unknown command '{err_text(argv[0], 128)}', with args beginning "
+                     f"with: {args.decode('utf-8', ERROR_TEXT_ERRORS)}")
 
 
 def _materialize(argv: list) -> list:

@@ -15,10 +15,10 @@ from resp_server.commands.args import (
     LLONG_MAX,
     LLONG_MIN,
     db_index,
+    err_text,
     get_int,
     get_ll,
     lower,
-    text,
 )
 from resp_server.commands.db import (
     is_raw,
@@ -72,7 +72,7 @@ def parse_expire_flags(args: list) -> set[str]:
     for a in args:
         flag = _EXPIRE_FLAGS.get(lower(a))
         if flag is None:
-            raise RespError(f"ERR Unsupported option {text(a)}")
+            raise RespError(f"ERR Unsupported option {err_text(a)}")
         flags.add(flag)
     if "NX" in flags and flags & {"XX", "GT", "LT"}:
         raise RespError("ERR NX and XX, GT or LT options at the same time are not compatible")

@@ -463,3 +463,14 @@ def test_latency_tracking_percentiles() -> None:
     finally:
         env.ok("CONFIG", "SET", "latency-tracking", "no")
     assert id(env.server) not in latency.ENABLED
+
+
+def test_error_messages_quote_arguments_like_c_strings() -> None:
+    """%s / %.128s: an argument is cut at its first NUL byte, lengths count bytes."""
+    env = Env()
+    assert env.err("XYZ", b"ab\x00cd", "z") == \
+        "ERR unknown command 'XYZ', with args beginning with: 'ab' 'z' "
+    assert env.err("XYZ", "\u00e9" * 70).endswith("'" + "\u00e9" * 64 + "' ")   # 128 bytes
+    assert env.err("CLIENT", b"no\x00pe") == "ERR unknown subcommand 'no'. Try CLIENT HELP."
+    assert env.err("CONFIG", "SET", b"x\x00y", "1") == \
+        "ERR Unknown option or number of arguments for CONFIG SET - 'x'"

@@ -48,6 +48,7 @@ def test_parser_paths_agree_and_leak_nothing(data, cuts):
         assert not d.live, "a sink outlived its request"
         assert (d.out, d.error) == (first.out, first.error)
     record("bad inputs tried", 1)
+    record("fuzz inputs: parser, hypothesis", 1)
 
 
 @settings(max_examples=200, deadline=None)
@@ -110,6 +111,7 @@ def test_live_whole_requests(fuzz_server, data, abrupt):
     reply = _throw(fuzz_server.port, data, abrupt)
     assert b"internal error" not in reply
     record("bad inputs tried", 1)
+    record("fuzz inputs: live server", 1)
 
 
 @pytest.fixture(scope="module")
@@ -194,6 +196,7 @@ def _burst(sp: LoggedServer, n_inputs: int, width: int = 32) -> None:
 
     asyncio.run(asyncio.wait_for(main(), 100))
     record("bad inputs tried", n_inputs // width * width)
+    record("fuzz inputs: live server", n_inputs // width * width)
     record("values verified", verified)
     record("healthy client worst round trip ms during fuzzing", int(worst * 1000), "max")
     assert worst < 2.0
@@ -213,3 +216,4 @@ def test_atheris_parser_target(tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-4000:]
     record("bad inputs tried", runs)
+    record("fuzz inputs: parser, atheris", runs)

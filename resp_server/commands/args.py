@@ -71,7 +71,7 @@ def text(arg: bytes) -> str:
     return bytes(arg).decode("utf-8", "replace")
 
 
-ERROR_TEXT_ERRORS = "replace"
+ERROR_TEXT_ERRORS = "surrogateescape"
 """How argument bytes echoed in error replies are decoded. Redis copies the bytes; an exact
 echo of invalid UTF-8 needs "surrogateescape" here and in the encoder's error() (M24)."""
 

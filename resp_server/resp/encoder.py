@@ -98,7 +98,8 @@ class ReplyWriter:
             raise TypeError(f"cannot encode reply of type {t.__name__}")
 
     def error(self, msg: str) -> None:
-        self.small += b"-" + msg.replace("\r", " ").replace("\n", " ").encode() + _CRLF
+        text = msg.replace("\r", " ").replace("\n", " ")
+        self.small += b"-" + text.encode("utf-8", "surrogateescape") + _CRLF  # raw bytes echoed
 
     def _map(self, r: dict) -> None:
         self.small += (b"%%%d\r\n" if self.resp == 3 else b"*%d\r\n") % (

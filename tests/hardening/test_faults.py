@@ -223,6 +223,10 @@ def test_sigterm_under_load_finishes_replies_and_exits_0():
         busy.append(s)
     time.sleep(0.1)
     sp.proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    assert sp.proc.poll() is None                        # still draining the slow reader ...
+    with pytest.raises(ConnectionRefusedError):          # ... but no longer accepting
+        socket.create_connection(("127.0.0.1", sp.port), timeout=2).close()
     # the slow reader still gets its whole value
     data = bytearray(head)
     while chunk := slow.recv(4 * MIB):

@@ -313,6 +313,9 @@ class Connection(asyncio.BufferedProtocol):
         """Called by the server: try the blocked big argument again."""
         if self.closing:
             return
+        t = self.transport
+        if t is not None and self._output_over_bounds(t.get_write_buffer_size()):
+            return   # output back-pressure holds; resume_writing will process (and retry) later
         self.flow.resume_reading()
         self._process()
 
@@ -371,10 +374,14 @@ class Connection(asyncio.BufferedProtocol):
             self.server.log.warning("client %s closed: output buffer limit", self.client.addr)
             self.kill()
             return
-        srv = self.server
-        if min(pending, self.copied) > srv.output_pause_copied or \
-                (self.inflight_bytes and srv.pinned_over(self.inflight_bytes)):
+        if self._output_over_bounds(pending):
             self.flow.pause_reading()
+
+    def _output_over_bounds(self, pending: int) -> bool:
+        """Do this client's unsent replies exceed the copied or pinned bounds?"""
+        srv = self.server
+        return min(pending, self.copied) > srv.output_pause_copied or \
+            bool(self.inflight_bytes and srv.pinned_over(self.inflight_bytes))
 
     def pause_writing(self) -> None:
         pass  # high-water 0: bytes are pending; pins stay until resume_writing

@@ -5,24 +5,8 @@ from __future__ import annotations
 import pytest
 
 from resp_server.commands.glob import glob_match
-from resp_server.resp.replies import OK, RespError, Status
-from tests.unit.test_commands_support import Env
-
-NOW = 1_700_000_000_000
-
-
-def env_at(now: int = NOW) -> Env:
-    env = Env()
-    env.server.keyspace.clock = lambda: now
-    return env
-
-
-def run_script(env: Env, script: list[tuple]) -> None:
-    for *cmd, want in script:
-        got = env(*cmd)
-        if isinstance(got, RespError):
-            got = got.msg
-        assert got == want, f"{cmd}: {got!r} != {want!r}"
+from resp_server.resp.replies import OK, Status
+from tests.unit.test_commands_support import NOW, Env, env_at, run_script
 
 
 def test_del_exists_touch_type() -> None:

@@ -4,24 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from resp_server.resp.replies import OK, RespError
-from tests.unit.test_commands_support import Env
-
-NOW = 1_700_000_000_000
-
-
-def env_at(now: int = NOW) -> Env:
-    env = Env()
-    env.server.keyspace.clock = lambda: now
-    return env
-
-
-def run_script(env: Env, script: list[tuple]) -> None:
-    for *cmd, want in script:
-        got = env(*cmd)
-        if isinstance(got, RespError):
-            got = got.msg
-        assert got == want, f"{cmd}: {got!r} != {want!r}"
+from resp_server.resp.replies import OK
+from tests.unit.test_commands_support import NOW, Env, env_at, run_script
 
 
 def test_get_set_basics() -> None:

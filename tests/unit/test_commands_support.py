@@ -82,3 +82,21 @@ def test_env_runs_commands() -> None:
     env.ok("SET", "k", "v")
     assert env("GET", "k") == b"v"
     assert env.err("NOSUCH") == "ERR unknown command 'NOSUCH', with args beginning with: "
+
+
+NOW = 1_700_000_000_000
+
+
+def env_at(now: int = NOW) -> Env:
+    """An Env whose keyspace clock is frozen at `now` (ms)."""
+    env = Env()
+    env.server.keyspace.clock = lambda: now
+    return env
+
+
+def run_script(env: Env, script: list[tuple]) -> None:
+    for *cmd, want in script:
+        got = env(*cmd)
+        if isinstance(got, RespError):
+            got = got.msg
+        assert got == want, f"{cmd}: {got!r} != {want!r}"

@@ -375,15 +375,23 @@ def strict_int(text: bytes | bytearray) -> int | None:
     return int(text) if _STRICT_INT.fullmatch(text) else None
 
 
+# Encoded size of a bulk argument of length L (`$L\r\n` + L bytes + `\r\n`) and of a multibulk
+# header for n arguments (`*n\r\n`), by table: the fast path checks sizes without str().
+_BULK_SIZE = [5 + len(str(n)) + n for n in range(BIG_ARG)]
+_HEADER_SIZE = [3 + len(str(n)) for n in range(FAST_ARGS_MAX + 1)]
+
+
 def _hiredis_batch(buf: bytearray, pos: int, end: int) -> list | None:
     """Parse buf[pos:end] with hiredis when it holds only complete, canonical requests of bulk
     strings; None means "not that simple" and the caller falls back to the Python parser.
 
     hiredis cannot say how many bytes it consumed, so the batch is accepted only when the exact
-    encoded size of what it returned equals the bytes given (no partial tail, no odd encoding)."""
+    encoded size of what it returned equals the bytes given (no partial tail, no odd encoding:
+    leading zeros, '+' signs or other RESP types all change the size or the element types)."""
     reader = _Reader()
     reader.feed(buf, pos, end - pos)
     gets = reader.gets
+    bulk = _BULK_SIZE.__getitem__
     got = []
     size = 0
     try:
@@ -393,11 +401,9 @@ def _hiredis_batch(buf: bytearray, pos: int, end: int) -> list | None:
             for a in x:
                 if type(a) is not bytes:
                     return None
-            n = len(x)
-            lens = list(map(len, x))
-            size += 3 + len(str(n)) + 5 * n + sum(lens) + sum(map(len, map(str, lens)))
+            size += _HEADER_SIZE[len(x)] + sum(map(bulk, map(len, x)))
             got.append(x)
-    except _HiredisError:
+    except (_HiredisError, IndexError):   # IndexError: >FAST_ARGS_MAX args or a >=BIG_ARG bulk
         return None
     return got if size == end - pos else None
 

@@ -217,6 +217,8 @@ class Connection(asyncio.BufferedProtocol):
                 if batch:
                     self._run_batch(client, batch)
                     batch.clear()
+                    if pos >= self.end and not self.deferred:
+                        break                 # the whole buffer was one batch: done
                 else:
                     try:
                         argv, pos = parser.parse(self.buf, pos, self.end)

@@ -42,8 +42,9 @@ from resp_server.store.slabs import HANDLE_SHIFT, SlabAllocator, class_sizes
 
 __all__ = ["Keyspace", "KeyspaceStats", "OOMError", "KEY_OVERHEAD", "time_ms"]
 
-KEY_OVERHEAD = 400          # bytes of Python objects per key beyond the key bytes (measured: ~580
-                            # with dict slack, so RSS exceeds the accounted bytes by < 200 B/key)
+KEY_OVERHEAD = 800          # bytes of Python objects per key beyond the key bytes (measured: ~780-980
+                            # per key with dict, policy and index slack: RSS beyond the
+                            # accounted bytes stays < 200 B per key)
 RESERVED_KEY_BYTES = KEY_OVERHEAD + 1024   # key overhead a reservation holds for its future key
 TICK_MASK = (1 << STAMP_TICK_BITS) - 1
 EXPIRE_SAMPLE = 20          # keys sampled per active-expiry round (Redis: 20)

@@ -151,3 +151,20 @@ def test_rss_bound_holds_while_receiving_values_that_get_no_reservation(case: st
         peak = max(sampler.peak, hwm(sp.proc.pid))
     print(f"\nRSS peak while receiving ({case}): {peak / MIB:.1f} MiB, bound {bound / MIB:.1f} MiB")
     assert peak <= bound
+
+
+def test_rss_bound_with_many_small_keys() -> None:
+    """Per-key Python objects are accounted inside maxmemory: 300k SETs of 100 B values under a
+    64 MiB cap keep RSS within maxmemory + 64 MiB + 200 B per key kept (README's bound)."""
+    cap = 64 * MIB
+    with server("--maxmemory", "64mb") as sp, client(sp) as c:
+        start = rss(sp.proc.pid)
+        for b in range(0, 300_000, 2000):
+            c.pipeline([(b"SET", b"key:%09d" % i, b"v" * 100) for i in range(b, b + 2000)])
+        kept = int(c.call("DBSIZE"))
+        after = rss(sp.proc.pid)
+    excess = (after - start - cap) / kept
+    print(f"\n{kept} small keys under 64 MiB: RSS {after / MIB:.1f} MiB (start {start / MIB:.1f}), "
+          f"{excess:.0f} B per key beyond start + maxmemory")
+    assert after <= cap + 64 * MIB + 200 * kept
+    assert excess < 200

@@ -32,6 +32,7 @@ Options use redis.conf names, e.g.:
   allkeys-lfu|volatile-lru|noeviction --requirepass secret --user NAME:PASSWORD --databases 16
   --loglevel notice --slab-sizes 3mb,32mb --slab-growth-factor 1.25 --slab-page-size 1mb
   --prealloc yes --tls-port 6390 --tls-cert-file f --tls-key-file f --tls-ca-cert-file f
+  --tls-auth-clients yes|optional|no
   --maxclients 10000 --timeout 0 --proto-max-bulk-len 512mb --client-query-buffer-limit 1gb
   --client-output-buffer-limit "normal 0 0 0" --protected-mode yes --unixsocket /path
   --hz 10 --debug-invariants yes
@@ -66,7 +67,7 @@ CONVERTERS: dict[str, Callable[[str], object]] = {
     "client_output_buffer_limit": _output_limit, "slab_growth_factor": float,
     "slab_sizes": parse_size_list, "prealloc": _yesno, "debug_invariants": _yesno,
     "protected_mode": _yesno, "bind": lambda v: tuple(v.split()),
-    "policy": str.lower,
+    "policy": str.lower, "tls_auth_clients": str.lower,
 }
 ALIASES = {"maxmemory_policy": "policy"}
 IGNORED = {"save", "appendonly", "daemonize", "dir", "dbfilename", "logfile", "supervised",

@@ -92,11 +92,14 @@ class ServerConfig:
     tls_cert_file: str = ""
     tls_key_file: str = ""
     tls_ca_cert_file: str = ""
+    tls_auth_clients: str = "yes"             # yes | optional | no: client certificates (Redis's)
     store: StoreConfig = field(default_factory=StoreConfig)
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535 or not 0 <= self.tls_port <= 65535:
             raise ValueError("port must be between 0 and 65535")
+        if self.tls_auth_clients not in ("yes", "no", "optional"):
+            raise ValueError("tls-auth-clients must be yes, no or optional")
         if self.loglevel not in ("debug", "verbose", "notice", "warning", "nothing"):
             raise ValueError("loglevel must be debug, verbose, notice, warning or nothing")
         if self.maxclients < 1:

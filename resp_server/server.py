@@ -183,7 +183,10 @@ def make_tls_context(cfg: ServerConfig) -> ssl.SSLContext:
     ctx.load_cert_chain(cfg.tls_cert_file, cfg.tls_key_file)
     if cfg.tls_ca_cert_file:
         ctx.load_verify_locations(cfg.tls_ca_cert_file)
-        ctx.verify_mode = ssl.CERT_REQUIRED
+    if cfg.tls_ca_cert_file and cfg.tls_auth_clients != "no":
+        ctx.verify_mode = ssl.CERT_REQUIRED if cfg.tls_auth_clients == "yes" else ssl.CERT_OPTIONAL
+    else:
+        ctx.verify_mode = ssl.CERT_NONE
     return ctx
 
 

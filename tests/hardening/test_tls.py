@@ -152,3 +152,23 @@ def test_tls_non_reading_client_is_bounded(tls_server, certs):
     record("tls non-reading client rss growth MiB", grown // MIB, "max")
     assert grown < 96 * MIB, grown
     r.close()
+
+
+@pytest.mark.parametrize("mode", ["no", "optional"])
+def test_tls_auth_clients_no_and_optional(certs, mode):
+    """`tls-auth-clients no|optional` (Redis's option): a client without a certificate gets in."""
+    tls_port = free_port()
+    sp = start_ours("--tls-port", str(tls_port), "--tls-cert-file", certs["server_cert"],
+                    "--tls-key-file", certs["server_key"], "--tls-ca-cert-file", certs["ca"],
+                    "--tls-auth-clients", mode)
+    try:
+        anon = _client(tls_port, certs, socket_connect_timeout=5)
+        assert anon.ping()
+        anon.close()
+        if mode == "optional":
+            r = _client(tls_port, certs, ssl_certfile=certs["client_cert"],
+                        ssl_keyfile=certs["client_key"])
+            assert r.ping()
+            r.close()
+    finally:
+        sp.stop()

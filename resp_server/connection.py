@@ -23,7 +23,7 @@ import time
 from typing import TYPE_CHECKING
 
 from resp_server.client import ClientState
-from resp_server.commands.dispatch import execute
+from resp_server.commands.dispatch import discard_multi, execute
 from resp_server.flow_control import FlowControl
 from resp_server.resp.encoder import ReplyWriter
 from resp_server.resp.parser import ByteSink, DiscardSink, ProtocolError, RequestParser
@@ -101,11 +101,7 @@ class Connection(asyncio.BufferedProtocol):
             self.keyspace.unpin(item)
         c = self.client
         if c is not None:
-            if c.multi:
-                for _, argv in c.multi:
-                    _release_args(self.keyspace, argv)
-            c.multi = None
-            self.state.unwatch_all(c)
+            discard_multi(c)       # releases queued big values, unwatches
             self.state.monitors.discard(c)
             self.state.clients.pop(c.id, None)
         self.server.connections.discard(self)
@@ -272,8 +268,6 @@ class Connection(asyncio.BufferedProtocol):
         except TypeError as e:
             writer.error(f"ERR internal error: {e}")
         self.parser.authenticated = client.authenticated
-        if self.state.keyspace_debug:
-            self.keyspace.check_invariants()
 
     def _protocol_error(self, msg: str) -> None:
         self.writer.error(msg)
@@ -411,12 +405,6 @@ def _can_write_eof(t) -> bool:
         return bool(t.can_write_eof())
     except (AttributeError, NotImplementedError):   # test fakes; transports that cannot
         return False
-
-
-def _release_args(keyspace, argv: list) -> None:
-    for a in argv:
-        if not isinstance(a, bytes | ByteSink) and hasattr(a, "views") and not getattr(a, "consumed", False):
-            keyspace.release(a)
 
 
 def _addr(sockaddr: tuple | str) -> str:

@@ -166,9 +166,6 @@ class Server:
         if self.memory_waiters:
             self.retry_memory_waiters()
         st.keyspace.active_expire_cycle(EXPIRE_BUDGET_MS)
-        automove = getattr(st.keyspace, "automove_tick", None)
-        if automove is not None:
-            automove()
         st.stats.sample_ops()
         if st.timeout > 0:
             now = time.time()

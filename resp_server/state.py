@@ -48,7 +48,6 @@ class ServerState:
         self.slowlog_log_slower_than = config.slowlog_log_slower_than
         self.loglevel = config.loglevel
         self.hz = config.hz
-        self.keyspace_debug = config.store.debug_invariants   # check_invariants after each command
 
     # --- auth -------------------------------------------------------------------------------
     def auth_required(self) -> bool:

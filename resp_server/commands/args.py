@@ -76,6 +76,16 @@ ERROR_TEXT_ERRORS = "surrogateescape"
 echo of invalid UTF-8 needs "surrogateescape" here and in the encoder's error() (M24)."""
 
 
+def as_bytes(arg: object) -> bytes:
+    """An argument as bytes: a big argument received into store memory (a Reservation) or a
+    plain buffer is joined/copied; bytes pass through."""
+    if type(arg) is bytes:
+        return arg
+    if hasattr(arg, "views"):
+        return b"".join(arg.views())  # type: ignore[attr-defined]
+    return bytes(arg)  # type: ignore[call-overload]
+
+
 def arg_bytes(arg: object, limit: int | None = None) -> bytes:
     """An argument as C's %s / %.*s sees it: up to its first NUL byte, at most `limit` bytes."""
     if hasattr(arg, "views"):   # a big argument held in store memory

@@ -13,7 +13,7 @@ from __future__ import annotations
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
-from resp_server.commands.args import ERROR_TEXT_ERRORS, SUBTABLES, arg_bytes, err_text
+from resp_server.commands.args import ERROR_TEXT_ERRORS, SUBTABLES, arg_bytes, as_bytes, err_text
 from resp_server.commands.latency import ENABLED as LATENCY_TRACKING
 from resp_server.commands.latency import record as record_latency
 from resp_server.commands.monitor import monitor_args, monitor_line
@@ -53,15 +53,7 @@ def _unknown(argv: list) -> RespError:
 
 def _materialize(argv: list) -> list:
     """Turn store Reservations (big arguments) into bytes for commands that do not adopt them."""
-    out = []
-    for a in argv:
-        if isinstance(a, bytes):
-            out.append(a)
-        elif hasattr(a, "views"):
-            out.append(b"".join(a.views()))
-        else:
-            out.append(bytes(a))
-    return out
+    return [as_bytes(a) for a in argv]
 
 
 def _release_unused(client: ClientState, argv: list) -> None:
@@ -102,7 +94,7 @@ def _rejected(client: ClientState, spec: CommandSpec | None, argv: list, big: bo
     if big and client.multi is None:
         _release_unused(client, argv)
     if spec is not None and spec.name == "exec":
-        _discard_multi(client)
+        discard_multi(client)
         reason = e.msg[4:] if e.msg.startswith("ERR ") else e.msg   # -OOM, -NOAUTH kept
         return RespError(f"EXECABORT Transaction discarded because of: {reason}")
     if client.multi is not None:
@@ -119,7 +111,7 @@ def _detached(e: RespError) -> RespError:
     return e
 
 
-def _discard_multi(client: ClientState) -> None:
+def discard_multi(client: ClientState) -> None:
     if client.multi:
         for _, queued in client.multi:
             _release_unused(client, queued)

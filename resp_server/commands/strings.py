@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from resp_server.commands.args import LLONG_MAX, LLONG_MIN, get_ll, lower, parse_ll
+from resp_server.commands.args import LLONG_MAX, LLONG_MIN, as_bytes, get_ll, lower, parse_ll
 from resp_server.commands.db import (
     mark_raw,
     now_ms,
@@ -144,20 +144,11 @@ def getset(c: ClientState, argv: list) -> object:
     return set_generic(c, argv[1], argv[2], {"GET"}, None)
 
 
-def key_bytes(arg) -> bytes:
-    """A key argument as bytes: MSET's keys past argv[1] may arrive as big-argument buffers."""
-    if isinstance(arg, bytes):
-        return arg
-    if hasattr(arg, "views"):
-        return b"".join(arg.views())       # a Reservation: the dispatcher releases it after
-    return bytes(arg)
-
-
 def mset_generic(c: ClientState, argv: list, nx: bool) -> object:
     """msetGenericCommand: pairs of key value; MSETNX sets nothing if any key exists."""
     if len(argv) % 2 == 0:
         raise RespError(f"ERR wrong number of arguments for '{'msetnx' if nx else 'mset'}' command")
-    pairs = [(key_bytes(argv[i]), argv[i + 1]) for i in range(1, len(argv), 2)]
+    pairs = [(as_bytes(argv[i]), argv[i + 1]) for i in range(1, len(argv), 2)]
     if nx and any(peek(c, k) is not None for k, _ in pairs):
         return 0
     for k, v in pairs:

@@ -126,9 +126,6 @@ class RequestParser:
         self.blocked = False           # a big argument waits for memory (sink_factory gave None)
 
     # --- the big-argument path, driven by the connection ---------------------------------
-    def receiving_sink(self) -> bool:
-        return self.sink_left > 0
-
     def sink_view(self) -> memoryview:
         """Writable region of the sink where the next received bytes go."""
         v = self.sink_views[self.sink_index]

@@ -26,6 +26,7 @@ from __future__ import annotations
 import mmap
 import re
 from collections.abc import Callable
+from itertools import chain
 
 try:  # hiredis parses pipelines of small requests in C; the pure-Python path is the fallback
     from hiredis import ProtocolError as _HiredisError
@@ -42,11 +43,24 @@ UNAUTH_BULK_MAX = 16 * 1024       # ... nor longer bulk strings than this
 FAST_BATCH_MAX = 64 * 1024        # the batch fast path copies at most this much of the buffer
 LAZY_MIN = 1024 * 1024            # plain big-argument buffers this big are committed lazily (mmap)
 FAST_ARGS_MAX = 1024              # requests with more arguments go through the general path
-# hiredis builds aggregates eagerly: `*2147483648` makes it allocate (and zero) gigabytes. Buffers
-# where an aggregate type byte is followed by 7+ digits go to the Python path instead; the check
-# maps digits to '0' and aggregate bytes to '*' (one C pass) and looks for "*0000000".
-_AGGREGATE_DIGITS = bytes.maketrans(b"0123456789%~>|", b"0000000000****")
+# The hiredis batch path accepts a buffer only when it can prove the buffer is made of complete,
+# canonical requests of bulk strings (what Redis itself would accept), at C speed:
+# - one translate pass maps digits to '0', aggregate types to '*' and the other reply types that
+#   decode to bytes or lists (+ ( = ~ % > |) to '!'. hiredis builds aggregates eagerly, so
+#   `*2147483648` would make it allocate gigabytes: "*0000000" (or "!0000000") anywhere sends the
+#   buffer to the Python parser; so does '!' after a line end (a non-bulk element or request).
+# - hiredis itself rejects lengths with signs or leading zeros and inline requests (errors);
+# - `b"".join` over all arguments raises unless every one is bytes (not an int, nil, error or a
+#   nested aggregate); empty requests (`*0`) are refused too;
+# - a sentinel `:1\r\n` fed after the batch comes back as the integer 1 only when the reader
+#   stopped exactly at a request boundary (no half request pending);
+# - where a '!' occurs inside the data (binary values), `_canonical` proves the layout: Redis
+#   skips the two bytes after a bulk unchecked (so do we), and a type byte hidden behind such a
+#   lax terminator escapes the '\n!' check, but not a size or offset check.
+_GUARD = bytes.maketrans(b"0123456789*+(=~%>|", b"0000000000*!!!!!!!")
 _HUGE_AGGREGATE = b"*0000000"
+_HUGE_OTHER = b"!0000000"
+_SENTINEL = b":1\r\n"
 
 
 class ProtocolError(Exception):
@@ -102,7 +116,7 @@ SinkFactory = Callable[[list, int], object]   # returns a sink, or None: "no mem
 class RequestParser:
     __slots__ = ("argv", "remaining", "bulk_len", "sink", "sink_views", "sink_index",
                  "sink_offset", "sink_left", "sink_crlf", "sink_factory", "release",
-                 "max_bulk_len", "authenticated", "held", "max_query", "blocked")
+                 "max_bulk_len", "authenticated", "held", "max_query", "blocked", "reader")
 
     def __init__(self, sink_factory: SinkFactory | None = None,
                  release: Callable[[object], None] | None = None,
@@ -124,6 +138,7 @@ class RequestParser:
         self.held = 0                  # bytes of this request's arguments held outside slab memory
         self.max_query = max_query     # client-query-buffer-limit: bound on `held`
         self.blocked = False           # a big argument waits for memory (sink_factory gave None)
+        self.reader = None             # hiredis reader, kept while it ends batches empty
 
     # --- the big-argument path, driven by the connection ---------------------------------
     def sink_view(self) -> memoryview:
@@ -176,13 +191,39 @@ class RequestParser:
         if self.remaining or self.sink_crlf or not 0 < end - pos <= FAST_BATCH_MAX \
                 or not self.authenticated or buf[pos] != 42:
             return pos
-        if _Reader is not None and buf.find(b"\r\n+", pos, end) < 0 and \
-                buf[pos:end].translate(_AGGREGATE_DIGITS).find(_HUGE_AGGREGATE) < 0:
-            got = _hiredis_batch(buf, pos, end)
+        if _Reader is not None:
+            got = self._hiredis_batch(buf, pos, end)
             if got is not None:
                 out.extend(got)
                 return end
         return self._parse_batch_py(buf, pos, end, out)
+
+    def _hiredis_batch(self, buf: bytearray, pos: int, end: int) -> list | None:
+        """Parse buf[pos:end] with hiredis when it holds only complete, canonical requests of
+        bulk strings (see _GUARD); None means "not that simple": use the Python parser."""
+        marks = buf[pos:end].translate(_GUARD)
+        if marks.rfind(_HUGE_AGGREGATE) >= 0:
+            return None
+        exotic = marks.find(b"!") >= 0
+        if exotic and (marks.find(b"\n!") >= 0 or marks.rfind(_HUGE_OTHER) >= 0):
+            return None
+        reader = self.reader
+        if reader is None:
+            reader = self.reader = _Reader()
+        reader.feed(buf, pos, end - pos)
+        try:
+            got = list(iter(reader.gets, False))
+            b"".join(chain.from_iterable(got))        # TypeError unless all arguments are bytes
+            reader.feed(_SENTINEL)
+            boundary = reader.gets()
+            if not (type(boundary) is int and boundary == 1 and all(got)) or \
+                    (exotic and not _canonical(buf, pos, end, got)):
+                self.reader = None
+                return None
+        except (_HiredisError, TypeError, IndexError):
+            self.reader = None
+            return None
+        return got
 
     def _parse_batch_py(self, buf: bytearray, pos: int, end: int, out: list) -> int:
         data = bytes(buf[pos:end])      # one small copy; slicing bytes yields bytes directly
@@ -378,31 +419,38 @@ _BULK_SIZE = [5 + len(str(n)) + n for n in range(BIG_ARG)]
 _HEADER_SIZE = [3 + len(str(n)) for n in range(FAST_ARGS_MAX + 1)]
 
 
-def _hiredis_batch(buf: bytearray, pos: int, end: int) -> list | None:
-    """Parse buf[pos:end] with hiredis when it holds only complete, canonical requests of bulk
-    strings; None means "not that simple" and the caller falls back to the Python parser.
+def _canonical(buf: bytearray, pos: int, end: int, requests: list) -> bool:
+    """Could these requests be nothing but canonical RESP filling buf[pos:end]? For buffers with
+    type bytes in their data (see _GUARD): a size check where every hidden type byte would change
+    the size; a check of every request's and argument's offset where `~` or `|` (size-neutral)
+    could hide, or where `=` (grows) and `+`/`(` (shrink) could cancel out."""
+    find = buf.find
+    if find(b"~", pos, end) >= 0 or find(b"|", pos, end) >= 0 or (find(b"=", pos, end) >= 0 and (
+            find(b"+", pos, end) >= 0 or find(b"(", pos, end) >= 0)):
+        return _canonical_offsets(buf, pos, end, requests)
+    if set(map(type, requests)) != _LIST_ONLY:
+        return False
+    return end - pos == sum(map(_HEADER_SIZE.__getitem__, map(len, requests))) + \
+        sum(map(_BULK_SIZE.__getitem__, map(len, chain.from_iterable(requests))))
 
-    hiredis cannot say how many bytes it consumed, so the batch is accepted only when the exact
-    encoded size of what it returned equals the bytes given (no partial tail, no odd encoding:
-    leading zeros, '+' signs or other RESP types all change the size or the element types)."""
-    reader = _Reader()
-    reader.feed(buf, pos, end - pos)
-    gets = reader.gets
-    bulk = _BULK_SIZE.__getitem__
-    got = []
-    size = 0
-    try:
-        while (x := gets()) is not False:
-            if type(x) is not list or not x:
-                return None
-            for a in x:
-                if type(a) is not bytes:
-                    return None
-            size += _HEADER_SIZE[len(x)] + sum(map(bulk, map(len, x)))
-            got.append(x)
-    except (_HiredisError, IndexError):   # IndexError: >FAST_ARGS_MAX args or a >=BIG_ARG bulk
-        return None
-    return got if size == end - pos else None
+
+def _canonical_offsets(buf: bytearray, pos: int, end: int, requests: list) -> bool:
+    """Does every request start with '*' and every argument with '$' at its canonical offset,
+    the last one ending at `end`?"""
+    bulk = _BULK_SIZE
+    head = _HEADER_SIZE
+    for r in requests:
+        if type(r) is not list or buf[pos] != 42:
+            return False
+        pos += head[len(r)]
+        for a in r:
+            if buf[pos] != 36:
+                return False
+            pos += bulk[len(a)]
+    return pos == end
+
+
+_LIST_ONLY = {list}
 
 
 _ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}

@@ -5,11 +5,13 @@ bulk argument is being received - a writable memoryview of the slab chunk reserv
 kernel copies the value straight into cache memory (`recv_into`). `buffer_updated` parses as many
 complete commands as the buffer holds and executes them in order (pipelining of any depth).
 
-Write path: replies of one batch are accumulated by a ReplyWriter; small replies are joined into
-one bytes, stored values of 16 KiB and more are passed to the transport as memoryviews of slab
-memory. Such items are pinned from the moment they are encoded until the transport's buffer has
-drained (write-buffer high-water mark 0: `pause_writing` means "bytes pending", `resume_writing`
-means "all sent"), so eviction, page moves and overwrites never touch memory still being sent.
+Write path: replies of one batch are accumulated by a ReplyWriter. Small replies are joined into
+one bytes and written when the loop has handled this iteration's input (`Server.write_soon`: one
+burst of writes, as Redis's beforeSleep, so a client is not woken once per reply). Stored values
+of 16 KiB and more are passed to the transport at once as memoryviews of slab memory. Such items
+are pinned from the moment they are encoded until the transport's buffer has drained (write-buffer
+high-water mark 0: `pause_writing` means "bytes pending", `resume_writing` means "all sent"), so
+eviction, page moves and overwrites never touch memory still being sent.
 
 Invariants: every pin taken by this connection is released exactly once (drain or close); a
 reservation received for a big argument is stored, released by dispatch, or released on close;
@@ -23,6 +25,7 @@ import time
 from typing import TYPE_CHECKING
 
 from resp_server.client import ClientState
+from resp_server.commands import fastpath
 from resp_server.commands.dispatch import discard_multi, execute
 from resp_server.flow_control import FlowControl
 from resp_server.resp.encoder import ReplyWriter
@@ -67,6 +70,7 @@ class Connection(asyncio.BufferedProtocol):
         self.draining = False              # replies sent, write side shut: dropping input until EOF
         self.peer_eof = False              # the client shut its write side
         self.memory_wait_since = 0.0       # when a big argument started waiting for memory
+        self.write_queued = False          # in the server's write queue (replies written soon)
 
     # --- lifecycle ----------------------------------------------------------------------------
     def connection_made(self, transport) -> None:  # asyncio.Transport (or a test fake)
@@ -118,7 +122,7 @@ class Connection(asyncio.BufferedProtocol):
     def close_after_reply(self) -> None:
         self.closing = True
         if not self.processing:
-            self._flush()
+            self.flush()
             self._close_when_sent()
 
     def _close_when_sent(self) -> None:
@@ -153,7 +157,7 @@ class Connection(asyncio.BufferedProtocol):
             return
         self.writer.write(reply)
         if not self.processing:
-            self._flush()
+            self.flush()
 
     def output_pending(self) -> int:
         t = self.transport
@@ -228,13 +232,14 @@ class Connection(asyncio.BufferedProtocol):
                         break
                     self._run(client, argv, any(type(a) is not bytes for a in argv))
                 if len(self.writer.small) > FLUSH_AT or self.writer.parts:
-                    self._flush()
+                    self.flush()
         finally:
             self.processing = False
         self.start = pos
         if pos == self.end:
             self.start = self.end = 0
-        self._flush()
+        if self.closing or self.writer.parts or not self.server.write_soon(self):
+            self.flush()
         if self.server.memory_waiters:
             self.server.kick_memory_waiters()   # what we stored or dropped may free memory
         if self.closing:
@@ -244,15 +249,19 @@ class Connection(asyncio.BufferedProtocol):
         """Run parsed requests in order; when output makes this client pause (back-pressure),
         keep the rest for later so that one 64 KiB batch cannot pin or copy without bound."""
         w = self.writer
-        it = iter(batch)
-        for argv in it:
-            self._run(client, argv)
-            if self.closing:          # QUIT / CLIENT KILL: nothing after it runs
-                return
+        i, n = 0, len(batch)
+        while i < n:
+            if fastpath.lane_open(client):
+                i = fastpath.run(client, batch, i, w.small, FLUSH_AT)
+            if i < n and len(w.small) <= FLUSH_AT:
+                self._run(client, batch[i])
+                i += 1
+                if self.closing:          # QUIT / CLIENT KILL: nothing after it runs
+                    return
             if w.parts or len(w.small) > FLUSH_AT:
-                self._flush()
+                self.flush()
                 if self.flow.reading_paused or self.closing:
-                    self.deferred = list(it)
+                    self.deferred = batch[i:]
                     return
 
     def _run(self, client: ClientState, argv: list, big: bool = False) -> None:
@@ -273,7 +282,7 @@ class Connection(asyncio.BufferedProtocol):
         self.writer.error(msg)
         self.parser.discard()
         self.closing = True
-        self._flush()
+        self.flush()
         if self.transport is not None:
             self.transport.close()
 
@@ -320,7 +329,8 @@ class Connection(asyncio.BufferedProtocol):
             self.keyspace.release(sink)
 
     # --- writing ------------------------------------------------------------------------------
-    def _flush(self) -> None:
+    def flush(self) -> None:
+        """Write the replies in the ReplyWriter (the server's write queue calls this too)."""
         w = self.writer
         t = self.transport
         if not w.parts:                      # the common case: only small replies, one write

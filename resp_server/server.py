@@ -55,6 +55,8 @@ class Server:
         self.pinned_inflight = 0               # slab bytes referenced by unsent replies, all clients
         self.memory_waiters: dict[Connection, None] = {}   # big values waiting for memory, FIFO
         self._kick_scheduled = False
+        self.write_queue: list[Connection] = []  # replies to write before the loop polls again
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self.protected_mode = config.protected_mode
 
@@ -78,7 +80,7 @@ class Server:
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
-        loop = asyncio.get_running_loop()
+        loop = self._loop = asyncio.get_running_loop()
         cfg = self.config
         self._stop = asyncio.Event()
         if cfg.port or not cfg.unixsocket:
@@ -143,6 +145,27 @@ class Server:
                 self.tick()
             except Exception:
                 log.exception("background tick failed")
+
+    def write_soon(self, conn: Connection) -> bool:
+        """Queue a connection's replies for one burst of writes when this loop iteration's input
+        has been handled (Redis writes in beforeSleep): a client woken by the first reply finds
+        the next ones already there, instead of being woken once per reply. False when the server
+        has no loop (protocol unit tests): the caller writes at once."""
+        loop = self._loop
+        if loop is None:
+            return False
+        if not conn.write_queued:
+            conn.write_queued = True
+            if not self.write_queue:
+                loop.call_soon(self._write_queued)
+            self.write_queue.append(conn)
+        return True
+
+    def _write_queued(self) -> None:
+        queue, self.write_queue = self.write_queue, []
+        for conn in queue:
+            conn.write_queued = False
+            conn.flush()
 
     def kick_memory_waiters(self) -> None:
         """Retry blocked big values soon (once per loop iteration, whatever the number of kicks)."""

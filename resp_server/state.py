@@ -28,8 +28,7 @@ class ServerState:
         self.pid = os.getpid()
         self.run_id = os.urandom(20).hex()
         self.port = config.port                      # the bound port (resolved when port=0)
-        self.keyspace = Keyspace(config.store)
-        self.keyspace.on_modify = self.touch_watched
+        self.keyspace = Keyspace(config.store)   # its on_modify hook is set while keys are WATCHed
         self.stats = Stats()
         self.slowlog = Slowlog(config.slowlog_max_len)
         self.clients: dict[int, ClientState] = {}
@@ -72,6 +71,7 @@ class ServerState:
     def watch(self, client: ClientState, db: int, key: bytes) -> None:
         client.watched.add((db, key))
         self.watchers.setdefault((db, key), set()).add(client)
+        self.keyspace.on_modify = self.touch_watched
 
     def unwatch_all(self, client: ClientState) -> None:
         for dk in client.watched:
@@ -81,6 +81,8 @@ class ServerState:
                 if not s:
                     del self.watchers[dk]
         client.watched.clear()
+        if not self.watchers:
+            self.keyspace.on_modify = None       # nobody watches: writes skip the hook
         client.watch_dirty = False
 
     def touch_watched(self, db: int, key: bytes | None) -> None:

@@ -69,6 +69,16 @@ _MARKS: dict[int, tuple[Item, str]] = {}
 _sweep_at = 1024
 
 
+def has_history() -> bool:
+    """Is any item marked? (Cheap check before `forget_history` on a hot path.)"""
+    return bool(_MARKS)
+
+
+def forget_history(item: Item) -> None:
+    """The item now holds a new value: drop its marks (what `put` does for a stored value)."""
+    _MARKS.pop(id(item), None)
+
+
 def _mark(item: Item | None, kind: str) -> None:
     global _sweep_at
     if item is None:

@@ -19,7 +19,7 @@ from resp_server.resp.replies import NULL_ARRAY, RespError, Status, Verbatim
 ZEROCOPY_MIN = 16 * 1024   # stored values this big are sent from slab memory, not copied
 _CRLF = b"\r\n"
 _INT_CACHE = [b":%d\r\n" % i for i in range(-1, 1001)]
-_BULK_HDR = [b"$%d\r\n" % i for i in range(0, 1001)]
+BULK_HEADERS = [b"$%d\r\n" % i for i in range(0, 1001)]
 
 
 class ReplyWriter:
@@ -50,7 +50,7 @@ class ReplyWriter:
         t = type(r)
         if t is bytes:
             n = len(r)
-            self.small += _BULK_HDR[n] if n <= 1000 else b"$%d\r\n" % n
+            self.small += BULK_HEADERS[n] if n <= 1000 else b"$%d\r\n" % n
             self.small += r
             self.small += _CRLF
         elif t is Status:

@@ -38,7 +38,7 @@ from resp_server.store.automove import ClassStats, page_sources, reclaim_order
 from resp_server.store.db import Db
 from resp_server.store.items import STAMP_TICK_BITS, Chunked, Item, OOMError, Reservation
 from resp_server.store.policy import Policy, make_policy
-from resp_server.store.slabs import HANDLE_SHIFT, SlabAllocator, class_sizes
+from resp_server.store.slabs import HANDLE_SHIFT, INDEX_MASK, SlabAllocator, class_sizes
 
 __all__ = ["Keyspace", "KeyspaceStats", "OOMError", "KEY_OVERHEAD", "time_ms"]
 
@@ -52,7 +52,7 @@ EXPIRE_REPEAT_PCT = 25      # repeat a db's round while more than this % of the 
 RANDOM_KEY_TRIES = 100      # RANDOMKEY gives up skipping expired keys after this many draws
 SPARE_EMPTY_PAGES = 1       # empty pages a class keeps through the background cycle (no churn)
 
-MUTATORS = ("lookup", "peek", "reserve", "release", "store", "delete", "set_expire", "rename",
+MUTATORS = ("lookup", "bump", "rewrite", "peek", "reserve", "release", "store", "delete", "set_expire", "rename",
             "move", "swapdb", "copy", "flushdb", "flushall", "pin", "unpin",
             "active_expire_cycle", "automove_cycle", "set_maxmemory", "set_policy",
             "over_maxmemory", "scan", "random_key")
@@ -188,10 +188,17 @@ class Keyspace:
             self.stats.keyspace_misses += 1
             return None
         self.stats.keyspace_hits += 1
+        self.bump(item, now)
+        return item
+
+    def bump(self, item: Item, now: int) -> None:
+        """An access to a live item at time `now` (ms): new stamp, LRU/frequency bump."""
         self._tick = t = (self._tick + 1) & TICK_MASK
         item.stamp = (now << STAMP_TICK_BITS) | t
-        self._touch(item)
-        return item
+        pols = self._policies
+        pols[item.cls].touch(item)
+        if len(item.chunks) > 1 and item.cls != self._slabs.largest:
+            pols[self._slabs.largest].touch(item)
 
     def peek(self, db: int, key: bytes) -> Item | None:
         """The live item under key (lazy expiry), without LRU bump or stats."""
@@ -200,12 +207,6 @@ class Keyspace:
             self._expire(item)
             return None
         return item
-
-    def _touch(self, item: Item) -> None:
-        pols = self._policies
-        pols[item.cls].touch(item)
-        if len(item.chunks) > 1 and item.cls != self._slabs.largest:
-            pols[self._slabs.largest].touch(item)
 
     def _new_stamp(self) -> int:
         self._tick = t = (self._tick + 1) & TICK_MASK
@@ -260,6 +261,29 @@ class Keyspace:
             self._free_layout(item)
             raise
 
+    def rewrite(self, item: Item, value: bytes, now: int) -> bool:
+        """SET's common case, in place: a live, unpinned, single-chunk item without TTL whose
+        class also fits `value` gets the new bytes in its own chunk (one slice assignment).
+        False - nothing changed - when any of that does not hold; the caller uses store()."""
+        n = len(value)
+        cls = item.cls
+        s = self._slabs
+        sizes = s.sizes
+        if item.refcount or item.expire_at is not None or len(item.chunks) != 1 \
+                or n > sizes[cls] or (cls and n <= sizes[cls - 1]):
+            return False
+        s.classes[cls].payload += n - item.length
+        item.length = n
+        h = item.chunks[0]
+        off = (h & INDEX_MASK) * sizes[cls]
+        s.mvs[h >> HANDLE_SHIFT][off:off + n] = value
+        self._tick = t = (self._tick + 1) & TICK_MASK
+        item.stamp = (now << STAMP_TICK_BITS) | t
+        self._policies[cls].touch(item)
+        if self.on_modify is not None:
+            self.on_modify(item.db.index, item.key)  # type: ignore[union-attr]
+        return True
+
     def _same_layout(self, old: Item, n: int) -> bool:
         s = self._slabs
         if len(old.chunks) == 1:
@@ -275,8 +299,7 @@ class Keyspace:
         _write(item, value)
         if not keep_ttl and expire_at != item.expire_at:
             self._retime(d, item, expire_at)
-        item.stamp = self._new_stamp()
-        self._touch(item)
+        self.bump(item, self.clock())
         self._notify(d.index, item.key)
         return item
 

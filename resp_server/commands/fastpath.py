@@ -1,0 +1,124 @@
+"""Fast lane: plain GET and SET of small values, run for a whole pipelined batch at once.
+
+Most traffic on a cache is `GET key` and `SET key value`. Through the general path each one
+costs a table lookup, arity/auth/MULTI/OOM checks, a handler call, the store's generic write and
+the reply encoder's type dispatch - several microseconds of Python. Here the checks that cannot
+change inside a batch of such commands are made once (`lane_open`), the clock is read once per
+batch (as Redis caches its `mstime` per event-loop iteration), and each command is a dict probe
+plus the store's two fast primitives, `Keyspace.bump` and `Keyspace.rewrite`.
+
+The lane is exact, not an approximation: the same replies, keyspace hits/misses, LRU/S3-FIFO
+bumps, WATCH notifications, commandstats (calls and usec, timed per command), total commands,
+CLIENT LIST `cmd` and SLOWLOG entries as the general path. Anything it does not handle - another
+command or spelling, options, an expired or TTL'd key, a value sent zero-copy (pinned), a
+multi-chunk value, a new key the store must place - stops the lane at that request, which the
+caller runs through `dispatch.execute`; the lane then resumes after it.
+"""
+
+from __future__ import annotations
+
+from time import perf_counter_ns
+from typing import TYPE_CHECKING
+
+from resp_server.commands.db import forget_history, has_history
+from resp_server.commands.latency import ENABLED as LATENCY_TRACKING
+from resp_server.resp.encoder import BULK_HEADERS, ZEROCOPY_MIN
+
+if TYPE_CHECKING:
+    from resp_server.client import ClientState
+
+_GET, _SET = 1, 2
+_KINDS = {b"GET": _GET, b"get": _GET, b"SET": _SET, b"set": _SET}
+_OK = b"+OK\r\n"
+_CRLF = b"\r\n"
+
+
+def lane_open(c: ClientState) -> bool:
+    """Can this client's next requests take the lane? (Checks that hold for a whole batch.)"""
+    server = c.server
+    ks = server.keyspace
+    return (c.authenticated and c.multi is None and not c.no_touch and not server.monitors
+            and not LATENCY_TRACKING and not ks.cfg.debug_invariants)
+
+
+def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) -> int:
+    """Run batch[i:] while the requests are lane commands, appending replies to `small` until it
+    holds more than `flush_at` bytes; return the index of the first request not run."""
+    server = c.server
+    ks = server.keyspace
+    items = ks.dbs[c.db].items
+    null = b"$-1\r\n" if c.resp == 2 else b"_\r\n"
+    now = ks.clock()
+    can_set = not ks.maxmemory or not ks.over_maxmemory()
+    slow = server.slowlog_log_slower_than
+    slow_on = slow >= 0
+    bump, rewrite = ks.bump, ks.rewrite
+    marks = has_history()          # only general-path commands (APPEND...) add marks
+    last = 0
+    n = len(batch)
+    gets = sets = hits = misses = get_usec = set_usec = 0
+    t0 = perf_counter_ns()
+    start = i
+    while i < n:
+        argv = batch[i]
+        kind = _KINDS.get(argv[0])
+        if kind is _GET and len(argv) == 2:
+            item = items.get(argv[1])
+            if item is None:
+                misses += 1
+                small += null
+            else:
+                size = item.length
+                if size >= ZEROCOPY_MIN or item.expire_at is not None or len(item.chunks) != 1:
+                    break
+                bump(item, now)
+                hits += 1
+                small += BULK_HEADERS[size] if size <= 1000 else b"$%d\r\n" % size
+                small += item.views()[0]
+                small += _CRLF
+            t1 = perf_counter_ns()
+            usec = (t1 - t0) // 1000
+            gets += 1
+            get_usec += usec
+        elif kind is _SET and len(argv) == 3 and can_set:
+            item = items.get(argv[1])
+            if item is None or not rewrite(item, argv[2], now):
+                break
+            if marks:
+                forget_history(item)
+            small += _OK
+            t1 = perf_counter_ns()
+            usec = (t1 - t0) // 1000
+            sets += 1
+            set_usec += usec
+        else:
+            break
+        if slow_on and usec >= slow:
+            server.slowlog.add(argv, usec, c.addr, c.name)
+        t0 = t1
+        last = kind
+        i += 1
+        if len(small) > flush_at:
+            break
+    if i > start:
+        _account(c, gets, get_usec, sets, set_usec, hits, misses)
+        c.last_cmd = b"get" if last is _GET else b"set"
+    return i
+
+
+def _account(c: ClientState, gets: int, get_usec: int, sets: int, set_usec: int, hits: int,
+             misses: int) -> None:
+    server = c.server
+    stats = server.stats
+    if gets:
+        st = stats.command("get")
+        st.calls += gets
+        st.usec += get_usec
+    if sets:
+        st = stats.command("set")
+        st.calls += sets
+        st.usec += set_usec
+    stats.total_commands_processed += gets + sets
+    ks_stats = server.keyspace.stats
+    ks_stats.keyspace_hits += hits
+    ks_stats.keyspace_misses += misses

@@ -251,8 +251,7 @@ class Connection(asyncio.BufferedProtocol):
         w = self.writer
         i, n = 0, len(batch)
         while i < n:
-            if fastpath.lane_open(client):
-                i = fastpath.run(client, batch, i, w.small, FLUSH_AT)
+            i = fastpath.run(client, batch, i, w.small, FLUSH_AT)
             if i < n and len(w.small) <= FLUSH_AT:
                 self._run(client, batch[i])
                 i += 1

@@ -5,7 +5,7 @@ costs a table lookup, arity/auth/MULTI/OOM checks, a handler call, the store's g
 the reply encoder's type dispatch - several microseconds of Python. Here the checks that cannot
 change inside a batch of such commands are made once (`lane_open`), the clock is read once per
 batch (as Redis caches its `mstime` per event-loop iteration), and each command is a dict probe
-plus the store's two fast primitives, `Keyspace.bump` and `Keyspace.rewrite`.
+plus the store's two fast primitives, `Keyspace.read_view` and `Keyspace.rewrite`.
 
 The lane is exact, not an approximation: the same replies, keyspace hits/misses, LRU/S3-FIFO
 bumps, WATCH notifications, commandstats (calls and usec, timed per command), total commands,
@@ -33,26 +33,21 @@ _OK = b"+OK\r\n"
 _CRLF = b"\r\n"
 
 
-def lane_open(c: ClientState) -> bool:
-    """Can this client's next requests take the lane? (Checks that hold for a whole batch.)"""
-    server = c.server
-    ks = server.keyspace
-    return (c.authenticated and c.multi is None and not c.no_touch and not server.monitors
-            and not LATENCY_TRACKING and not ks.cfg.debug_invariants)
-
-
 def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) -> int:
     """Run batch[i:] while the requests are lane commands, appending replies to `small` until it
     holds more than `flush_at` bytes; return the index of the first request not run."""
+    argv = batch[i]
+    if argv[0] not in _KINDS or not lane_open(c):
+        return i
     server = c.server
     ks = server.keyspace
     items = ks.dbs[c.db].items
     null = b"$-1\r\n" if c.resp == 2 else b"_\r\n"
     now = ks.clock()
-    can_set = not ks.maxmemory or not ks.over_maxmemory()
+    can_set = None                 # SET allowed (not over maxmemory)? Asked at the first SET
     slow = server.slowlog_log_slower_than
     slow_on = slow >= 0
-    bump, rewrite = ks.bump, ks.rewrite
+    read_view, rewrite = ks.read_view, ks.rewrite
     marks = has_history()          # only general-path commands (APPEND...) add marks
     last = 0
     n = len(batch)
@@ -71,16 +66,19 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
                 size = item.length
                 if size >= ZEROCOPY_MIN or item.expire_at is not None or len(item.chunks) != 1:
                     break
-                bump(item, now)
                 hits += 1
                 small += BULK_HEADERS[size] if size <= 1000 else b"$%d\r\n" % size
-                small += item.views()[0]
+                small += read_view(item, now)
                 small += _CRLF
             t1 = perf_counter_ns()
             usec = (t1 - t0) // 1000
             gets += 1
             get_usec += usec
-        elif kind is _SET and len(argv) == 3 and can_set:
+        elif kind is _SET and len(argv) == 3:
+            if can_set is None:
+                can_set = not ks.maxmemory or not ks.over_maxmemory()
+            if not can_set:
+                break
             item = items.get(argv[1])
             if item is None or not rewrite(item, argv[2], now):
                 break
@@ -104,6 +102,13 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
         _account(c, gets, get_usec, sets, set_usec, hits, misses)
         c.last_cmd = b"get" if last is _GET else b"set"
     return i
+
+
+def lane_open(c: ClientState) -> bool:
+    """Can this client's requests take the lane? (Checks that hold for a whole batch.)"""
+    server = c.server
+    return (c.authenticated and c.multi is None and not c.no_touch and not server.monitors
+            and not LATENCY_TRACKING and not server.keyspace.cfg.debug_invariants)
 
 
 def _account(c: ClientState, gets: int, get_usec: int, sets: int, set_usec: int, hits: int,

@@ -52,7 +52,7 @@ EXPIRE_REPEAT_PCT = 25      # repeat a db's round while more than this % of the 
 RANDOM_KEY_TRIES = 100      # RANDOMKEY gives up skipping expired keys after this many draws
 SPARE_EMPTY_PAGES = 1       # empty pages a class keeps through the background cycle (no churn)
 
-MUTATORS = ("lookup", "bump", "rewrite", "peek", "reserve", "release", "store", "delete", "set_expire", "rename",
+MUTATORS = ("lookup", "bump", "read_view", "rewrite", "peek", "reserve", "release", "store", "delete", "set_expire", "rename",
             "move", "swapdb", "copy", "flushdb", "flushall", "pin", "unpin",
             "active_expire_cycle", "automove_cycle", "set_maxmemory", "set_policy",
             "over_maxmemory", "scan", "random_key")
@@ -260,6 +260,18 @@ class Keyspace:
         except OOMError:
             self._free_layout(item)
             raise
+
+    def read_view(self, item: Item, now: int) -> memoryview:
+        """GET's common case: bump a live single-chunk item at time `now` and return its value's
+        memoryview (valid until the item changes; the caller copies it out at once)."""
+        self._tick = t = (self._tick + 1) & TICK_MASK
+        item.stamp = (now << STAMP_TICK_BITS) | t
+        cls = item.cls
+        self._policies[cls].touch(item)
+        s = self._slabs
+        h = item.chunks[0]
+        off = (h & INDEX_MASK) * s.sizes[cls]
+        return s.mvs[h >> HANDLE_SHIFT][off:off + item.length]  # type: ignore[index]
 
     def rewrite(self, item: Item, value: bytes, now: int) -> bool:
         """SET's common case, in place: a live, unpinned, single-chunk item without TTL whose

@@ -211,7 +211,8 @@ def _outcome(data: bytes, batch: bool):
 
 _EXOTIC = [b"+x\r\n", b"(1\r\n", b"=5\r\ntxt:x\r\n", b"~1\r\n$1\r\nx\r\n", b">1\r\n$1\r\nx\r\n",
            b"%1\r\n$1\r\nx\r\n$1\r\ny\r\n", b"|1\r\n$1\r\nx\r\n$1\r\ny\r\n", b"*1\r\n$1\r\nx\r\n",
-           b"*0\r\n", b"_\r\n", b":7\r\n", b"#t\r\n", b",1.5\r\n", b"-ERR x\r\n"]
+           b"*0\r\n", b"_\r\n", b":7\r\n", b"#t\r\n", b",1.5\r\n", b"-ERR x\r\n", b"!3\r\nerr\r\n",
+           b"$-1\r\n", b"*-1\r\n", b"$?\r\n;1\r\nx\r\n;0\r\n", b"*?\r\n$1\r\nx\r\n.\r\n"]
 
 
 @pytest.mark.parametrize("element", _EXOTIC)

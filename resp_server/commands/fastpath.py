@@ -10,9 +10,9 @@ plus the store's two fast primitives, `Keyspace.read_view` and `Keyspace.rewrite
 The lane is exact, not an approximation: the same replies, keyspace hits/misses, LRU/S3-FIFO
 bumps, WATCH notifications, commandstats (calls and usec, timed per command), total commands,
 CLIENT LIST `cmd` and SLOWLOG entries as the general path. Anything it does not handle - another
-command or spelling, options, an expired or TTL'd key, a value sent zero-copy (pinned), a
-multi-chunk value, a new key the store must place - stops the lane at that request, which the
-caller runs through `dispatch.execute`; the lane then resumes after it.
+command or spelling, options, an expired key, SET over a key with a TTL, a value sent zero-copy
+(pinned), a multi-chunk value, a new key the store must place - stops the lane at that request,
+which the caller runs through `dispatch.execute`; the lane then resumes after it.
 """
 
 from __future__ import annotations
@@ -64,7 +64,8 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
                 small += null
             else:
                 size = item.length
-                if size >= ZEROCOPY_MIN or item.expire_at is not None or len(item.chunks) != 1:
+                exp = item.expire_at
+                if size >= ZEROCOPY_MIN or len(item.chunks) != 1 or (exp is not None and exp <= now):
                     break
                 hits += 1
                 small += BULK_HEADERS[size] if size <= 1000 else b"$%d\r\n" % size

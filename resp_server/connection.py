@@ -163,6 +163,17 @@ class Connection(asyncio.BufferedProtocol):
         t = self.transport
         return (t.get_write_buffer_size() if t is not None else 0) + self.writer.pending()
 
+    def input_pending(self) -> int:
+        """Bytes received and not yet parsed (Redis's qbuf): the unparsed tail of the read
+        buffer plus the part of a big argument already received into its sink (Redis holds
+        that in its query buffer too)."""
+        return self.end - self.start + self.parser.sink_received()
+
+    def input_free(self) -> int:
+        """Room for more input (Redis's qbuf-free): what the big argument in flight still
+        expects, else the free tail of the read buffer."""
+        return self.parser.sink_left or len(self.buf) - self.end
+
     # --- reading ------------------------------------------------------------------------------
     def get_buffer(self, sizehint: int) -> memoryview:
         if self.parser.sink_left:

@@ -157,6 +157,12 @@ class RequestParser:
         if self.sink_left == 0:
             self.sink_crlf = True
 
+    def sink_received(self) -> int:
+        """Bytes of the big argument in flight received so far (0 when there is none)."""
+        if self.sink is None:
+            return 0
+        return sum(len(v) for v in self.sink_views) - self.sink_left
+
     def _sink_fill(self, data: memoryview) -> None:
         """Copy bytes already buffered into the sink (at most sink_left bytes)."""
         done = 0

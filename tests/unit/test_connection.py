@@ -152,3 +152,31 @@ def test_hello3_switches_encoder():
     feed(conn, resp(b"HELLO", b"3") + resp(b"GET", b"nope"))
     out = t.output()
     assert out.startswith(b"%") and out.endswith(b"_\r\n")
+
+
+def _client_field(out: bytes, cid: int, name: str) -> int:
+    line = next(ln for ln in out.decode().splitlines() if ln.startswith(f"id={cid} "))
+    return int(dict(kv.split("=", 1) for kv in line.split(" "))[name])
+
+
+def test_query_buffer_sizes_come_from_the_read_buffer():
+    server, conn, t = make()
+    feed(conn, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\nabc")      # header read, 3 value bytes held
+    assert conn.input_pending() == 3
+    assert conn.input_free() == len(conn.buf) - conn.end
+    feed(conn, b"defghij\r\n")
+    assert t.output() == b"+OK\r\n"
+    assert conn.input_pending() == 0 and conn.input_free() == len(conn.buf)
+    value = b"x" * 100_000                                        # a big argument: its sink counts
+    feed(conn, resp(b"SET", b"big", value)[:-50_002])
+    assert conn.input_pending() == 50_000 and conn.input_free() == 50_000
+    _, lister, lt = make_peer(server)
+    feed(lister, resp(b"CLIENT", b"LIST"))
+    out = lt.output()
+    assert _client_field(out, conn.client.id, "qbuf") == 50_000
+    assert _client_field(out, conn.client.id, "qbuf-free") == 50_000
+    feed(conn, value[:50_000] + b"\r\n")
+    assert conn.input_pending() == 0
+    lt.written.clear()
+    feed(lister, resp(b"CLIENT", b"LIST"))
+    assert _client_field(lt.output(), conn.client.id, "qbuf") == 0

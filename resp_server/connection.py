@@ -13,6 +13,11 @@ are pinned from the moment they are encoded until the transport's buffer has dra
 high-water mark 0: `pause_writing` means "bytes pending", `resume_writing` means "all sent"), so
 eviction, page moves and overwrites never touch memory still being sent.
 
+Output limits (client-output-buffer-limit, normal class, as Redis): a client whose unsent replies
+reach the hard limit, or stay at the soft limit or above for more than soft-seconds, is killed.
+Checked whenever replies are handed to the transport and, for clients at the soft limit, by the
+server tick; "unsent" counts copied bytes and pinned slab views alike (`output_pending`).
+
 Invariants: every pin taken by this connection is released exactly once (drain or close); a
 reservation received for a big argument is stored, released by dispatch, or released on close;
 a protocol error replies and closes this connection only.
@@ -26,7 +31,9 @@ from typing import TYPE_CHECKING
 
 from resp_server.client import ClientState
 from resp_server.commands import fastpath
+from resp_server.commands.connection import client_info_line
 from resp_server.commands.dispatch import discard_multi, execute
+from resp_server.config import OutputLimit
 from resp_server.flow_control import FlowControl
 from resp_server.resp.encoder import ReplyWriter
 from resp_server.resp.parser import ByteSink, DiscardSink, ProtocolError, RequestParser
@@ -71,6 +78,7 @@ class Connection(asyncio.BufferedProtocol):
         self.peer_eof = False              # the client shut its write side
         self.memory_wait_since = 0.0       # when a big argument started waiting for memory
         self.write_queued = False          # in the server's write queue (replies written soon)
+        self.soft_limit_since = 0.0        # server.clock() when output reached the soft limit
 
     # --- lifecycle ----------------------------------------------------------------------------
     def connection_made(self, transport) -> None:  # asyncio.Transport (or a test fake)
@@ -98,6 +106,7 @@ class Connection(asyncio.BufferedProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
         self.server.memory_waiters.pop(self, None)
+        self.server.over_soft_limit.discard(self)
         self.parser.discard()
         self._unpin_all()
         _, pins = self.writer.take()
@@ -376,8 +385,7 @@ class Connection(asyncio.BufferedProtocol):
     def _after_write(self, copied: int) -> None:
         pending = self.transport.get_write_buffer_size()
         if pending == 0:
-            self._unpin_all()
-            self.copied = 0
+            self._drained()
             return
         self.copied += copied
         self._apply_backpressure(pending)
@@ -385,13 +393,41 @@ class Connection(asyncio.BufferedProtocol):
     def _apply_backpressure(self, pending: int) -> None:
         """Disconnect past client-output-buffer-limit; stop reading while pending copies exceed
         output_pause_copied or pinned replies exceed the server's pinned bounds."""
-        limit = self.state.client_output_buffer_limit
-        if limit and pending > limit:
-            self.server.log.warning("client %s closed: output buffer limit", self.client.addr)
-            self.kill()
+        if self.check_output_limits(pending):
             return
         if self._output_over_bounds(pending):
             self.flow.pause_reading()
+
+    def check_output_limits(self, pending: int) -> bool:
+        """Redis's checkClientOutputBufferLimits for the normal class, run when output is added
+        and by the server tick (clientsCron: a client that stopped reading adds nothing). Kills
+        the client, and says so, when its unsent replies reach the hard limit or have stayed at
+        the soft limit or above for more than soft-seconds."""
+        lim = self.state.client_output_buffer_limit.normal
+        hard = bool(lim.hard) and pending >= lim.hard
+        if not hard and not self._soft_limit_reached(pending, lim):
+            return False
+        self.server.log.warning("Client %s closed for overcoming of output buffer limits.",
+                                client_info_line(self.client))
+        self._soft_limit_clear()
+        self.kill()
+        return True
+
+    def _soft_limit_reached(self, pending: int, lim: OutputLimit) -> bool:
+        if not lim.soft or pending < lim.soft:
+            self._soft_limit_clear()
+            return False
+        now = self.server.clock()
+        if not self.soft_limit_since:
+            self.soft_limit_since = now
+            self.server.over_soft_limit.add(self)
+            return False
+        return now - self.soft_limit_since > lim.soft_seconds
+
+    def _soft_limit_clear(self) -> None:
+        if self.soft_limit_since:
+            self.soft_limit_since = 0.0
+            self.server.over_soft_limit.discard(self)
 
     def _output_over_bounds(self, pending: int) -> bool:
         """Do this client's unsent replies exceed the copied or pinned bounds?"""
@@ -403,12 +439,17 @@ class Connection(asyncio.BufferedProtocol):
         pass  # high-water 0: bytes are pending; pins stay until resume_writing
 
     def resume_writing(self) -> None:
-        self._unpin_all()
-        self.copied = 0
+        self._drained()
         if self.flow.reading_paused and not self.closing:
             self.flow.resume_reading()
             if self.end > self.start or self.deferred:
                 self._process()
+
+    def _drained(self) -> None:
+        """The transport has sent everything: pins go, the copy and soft-limit clocks restart."""
+        self._unpin_all()
+        self.copied = 0
+        self._soft_limit_clear()
 
     def _unpin_all(self) -> None:
         if self.inflight:

@@ -180,3 +180,63 @@ def test_query_buffer_sizes_come_from_the_read_buffer():
     lt.written.clear()
     feed(lister, resp(b"CLIENT", b"LIST"))
     assert _client_field(lt.output(), conn.client.id, "qbuf") == 0
+
+
+def _soft_limited(soft: int, seconds: int, hard: int = 0):
+    """A connection whose transport holds every written byte, under `normal hard soft seconds`,
+    with a 1 MiB value stored and a clock the test moves."""
+    server, conn, t = make()
+    now = [1000.0]
+    server.clock = lambda: now[0]
+    st = server.state
+    st.client_output_buffer_limit = st.client_output_buffer_limit.updated(f"normal {hard} {soft} {seconds}")
+    feed(conn, resp(b"SET", b"v", b"x" * MIB))
+    t.hold = True
+    return server, conn, t, now
+
+
+def test_soft_output_limit_closes_after_soft_seconds():
+    server, conn, t, now = _soft_limited(4 * MIB, 1)
+    feed(conn, resp(b"GET", b"v") * 5)                   # 5 MiB pending: the soft clock starts
+    assert conn.output_pending() >= 4 * MIB and conn.soft_limit_since == 1000.0 and not t.aborted
+    now[0] += 1.0
+    feed(conn, resp(b"GET", b"v"))                      # exactly soft-seconds: not more yet
+    server.tick()
+    assert not t.aborted and conn in server.over_soft_limit
+    now[0] += 0.01                                      # the client no longer sends: the tick
+    server.tick()                                       # (clientsCron) closes it
+    assert t.aborted and conn.client.killed
+    assert conn not in server.over_soft_limit
+
+
+def test_soft_output_limit_clock_restarts_when_output_drains():
+    server, conn, t, now = _soft_limited(4 * MIB, 1)
+    feed(conn, resp(b"GET", b"v") * 5)
+    now[0] += 0.9
+    t.pending = 0
+    conn.resume_writing()                               # all sent: below the limit again
+    assert conn.soft_limit_since == 0.0 and conn not in server.over_soft_limit
+    feed(conn, resp(b"GET", b"v") * 5)                  # over again: a new period starts
+    now[0] += 0.9
+    server.tick()
+    assert not t.aborted
+    now[0] += 0.2
+    server.tick()
+    assert t.aborted
+
+
+def test_soft_output_limit_below_it_never_starts_the_clock():
+    server, conn, t, now = _soft_limited(8 * MIB, 0)
+    feed(conn, resp(b"GET", b"v") * 3)
+    now[0] += 100
+    server.tick()
+    feed(conn, resp(b"GET", b"v"))
+    assert conn.soft_limit_since == 0.0 and not t.aborted
+
+
+def test_hard_output_limit_closes_at_once():
+    server, conn, t, now = _soft_limited(0, 0, hard=2 * MIB)
+    feed(conn, resp(b"GET", b"v"))
+    assert not t.aborted
+    feed(conn, resp(b"GET", b"v"))                      # 2 MiB + headers pending: at the limit
+    assert t.aborted

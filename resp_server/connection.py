@@ -20,7 +20,8 @@ server tick; "unsent" counts copied bytes and pinned slab views alike (`output_p
 
 Invariants: every pin taken by this connection is released exactly once (drain or close); a
 reservation received for a big argument is stored, released by dispatch, or released on close;
-a protocol error replies and closes this connection only.
+a protocol error replies and closes this connection only (past client-query-buffer-limit it
+closes without a reply, as Redis).
 """
 
 from __future__ import annotations
@@ -36,7 +37,13 @@ from resp_server.commands.dispatch import discard_multi, execute
 from resp_server.config import OutputLimit
 from resp_server.flow_control import FlowControl
 from resp_server.resp.encoder import ReplyWriter
-from resp_server.resp.parser import ByteSink, DiscardSink, ProtocolError, RequestParser
+from resp_server.resp.parser import (
+    ByteSink,
+    DiscardSink,
+    ProtocolError,
+    QueryBufferLimit,
+    RequestParser,
+)
 from resp_server.resp.replies import RespError
 from resp_server.store.items import OOMError
 
@@ -195,10 +202,12 @@ class Connection(asyncio.BufferedProtocol):
         used = self.end - self.start
         if self.start and used <= len(self.buf) // 2:
             self.buf[:used] = self.buf[self.start:self.end]
+        elif len(self.buf) * 2 > self.state.client_query_buffer_limit + READ_BUFFER:
+            if not self.closing:
+                self._query_buffer_limit()
+            self.start = self.end = 0          # closed: what is still read is dropped
+            return
         else:
-            if len(self.buf) * 2 > self.state.client_query_buffer_limit + READ_BUFFER:
-                self._protocol_error("ERR Protocol error: client query buffer limit reached")
-                return
             new = bytearray(max(len(self.buf) * 2, used + MIN_FREE))
             new[:used] = self.view[self.start:self.end]
             self.view.release()
@@ -242,6 +251,10 @@ class Connection(asyncio.BufferedProtocol):
                 else:
                     try:
                         argv, pos = parser.parse(self.buf, pos, self.end)
+                    except QueryBufferLimit:
+                        self.start = pos
+                        self._query_buffer_limit()
+                        return
                     except ProtocolError as e:
                         self.start = pos
                         self._protocol_error(str(e))
@@ -299,6 +312,18 @@ class Connection(asyncio.BufferedProtocol):
 
     def _protocol_error(self, msg: str) -> None:
         self.writer.error(msg)
+        self._abandon()
+
+    def _query_buffer_limit(self) -> None:
+        """Past client-query-buffer-limit Redis 7.0 logs the client and closes it, no reply
+        (7.2 adds an INFO counter, client_query_buffer_limit_disconnections; 7.0 has none)."""
+        self.server.log.warning("Closing client that reached max query buffer length: %s "
+                                "(qbuf initial bytes: %r)", client_info_line(self.client),
+                                bytes(self.buf[self.start:min(self.start + 64, self.end)]))
+        self._abandon()
+
+    def _abandon(self) -> None:
+        """Drop the half-parsed request, send the replies already made and close."""
         self.parser.discard()
         self.closing = True
         self.flush()

@@ -126,6 +126,42 @@ def test_client_query_buffer_limit():
         sp.stop()
 
 
+
+def _past_query_limit(sp: ServerProc) -> bytes:
+    """PING, then a 2 MiB ECHO argument under a 1 MiB client-query-buffer-limit: what the server
+    sends after PONG until it closes."""
+    with Raw(sp.port) as r:
+        assert r.call("PING") == b"PONG"
+        r.send(b"*2\r\n$4\r\nECHO\r\n$2097152\r\n")
+        try:
+            for _ in range(32):
+                r.send(b"z" * 65536)
+                time.sleep(0.005)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            return r.read_until_closed()
+        except ConnectionResetError:
+            return b""
+
+
+def test_query_buffer_limit_closes_without_reply():
+    """Redis 7.0 closes a client past client-query-buffer-limit silently (it only logs it; no
+    error reply, no error stat, no INFO counter before 7.2): so does ours."""
+    ours, real = _both("--client-query-buffer-limit", "1mb")
+    try:
+        for sp in (ours, real):
+            assert _past_query_limit(sp) == b"", sp
+            with Raw(sp.port) as r:
+                stats = r.call("INFO", "errorstats")
+                assert r.call("PING") == b"PONG"
+            assert b"errorstat" not in stats, (sp, stats)
+        assert "client_query_buffer_limit_disconnections" not in info(real, "stats")
+        record("bad inputs tried", 1)
+    finally:
+        ours.stop()
+        real.stop()
+
 def test_announced_big_arguments_cost_nothing_until_sent():
     """Twenty clients announce a 512 MiB argument (proto-max-bulk-len) and send 1 KiB of it:
     the server commits memory for what arrives, not for what is announced."""

@@ -240,3 +240,17 @@ def test_hard_output_limit_closes_at_once():
     assert not t.aborted
     feed(conn, resp(b"GET", b"v"))                      # 2 MiB + headers pending: at the limit
     assert t.aborted
+
+
+def test_query_buffer_limit_closes_without_reply():
+    server, _, _ = make()
+    server.state.client_query_buffer_limit = MIB
+    for request in (b"*5000\r\n$4\r\nMSET\r\n" + (b"$1000\r\n" + b"k" * 1000 + b"\r\n") * 1100,
+                    b"*2\r\n$4\r\nECHO\r\n$2000000\r\n" + b"e" * 100_000):
+        _, conn, t = make_peer(server)
+        feed(conn, b"PING\r\n" + request, step=65536)
+        assert t.output() == b"+PONG\r\n" and t.closed       # the reply before it, then nothing
+        assert conn.parser.argv == [] and conn.parser.sink is None
+        feed(conn, b"x" * 300_000)                            # what still arrives is dropped
+        assert t.output() == b"+PONG\r\n"
+    server.state.keyspace.check_invariants()

@@ -17,6 +17,7 @@ from resp_server.config import (
     SERVER_FIELDS,
     STORE_FIELDS,
     VERSION,
+    OutputLimits,
     ServerConfig,
     StoreConfig,
     parse_size,
@@ -47,24 +48,12 @@ def _yesno(v: str) -> bool:
     raise ValueError(f"argument must be 'yes' or 'no': {v!r}")
 
 
-def _output_limit(v: str) -> int:
-    parts = v.split()
-    if len(parts) == 1:
-        return parse_size(parts[0])
-    if len(parts) % 4 != 0:
-        raise ValueError("client-output-buffer-limit needs <class> <hard> <soft> <seconds>")
-    for i in range(0, len(parts), 4):
-        if parts[i].lower() == "normal":
-            return parse_size(parts[i + 1])
-    return 0
-
-
 CONVERTERS: dict[str, Callable[[str], object]] = {
     "port": int, "tls_port": int, "maxclients": int, "timeout": int, "databases": int, "hz": int,
     "slowlog_log_slower_than": int, "slowlog_max_len": int,
     "maxmemory": parse_size, "proto_max_bulk_len": parse_size, "slab_page_size": parse_size,
     "client_query_buffer_limit": parse_size, "slab_min_chunk": parse_size,
-    "client_output_buffer_limit": _output_limit, "slab_growth_factor": float,
+    "slab_growth_factor": float,
     "slab_sizes": parse_size_list, "prealloc": _yesno, "debug_invariants": _yesno,
     "protected_mode": _yesno, "bind": lambda v: tuple(v.split()),
     "policy": str.lower, "tls_auth_clients": str.lower,
@@ -127,9 +116,8 @@ def build_config(pairs: list[tuple[str, str]]) -> ServerConfig:
             user, _, pw = value.partition(":")
             users.append((user, pw.lstrip(">")))
             continue
-        conv = CONVERTERS.get(name, str)
         try:
-            v = conv(value)
+            v = _convert(name, value, server)
         except ValueError as e:
             raise ValueError(f"bad value for '{raw}': {e}") from None
         if name in STORE_FIELDS:
@@ -141,6 +129,13 @@ def build_config(pairs: list[tuple[str, str]]) -> ServerConfig:
     if users:
         server["users"] = tuple(users)
     return ServerConfig(store=StoreConfig(**store), **server)
+
+
+def _convert(name: str, value: str, server: dict[str, object]) -> object:
+    if name == "client_output_buffer_limit":      # each line sets the classes it names
+        base = server.get(name)
+        return (base if isinstance(base, OutputLimits) else OutputLimits()).updated(value)
+    return CONVERTERS.get(name, str)(value)
 
 
 def setup_logging(level: str) -> None:

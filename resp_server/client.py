@@ -2,8 +2,8 @@
 
 A ClientState is owned by one connection (connection.py) and is the first argument of every
 command handler. It holds no socket: handlers act on the connection only through the small
-`ConnectionHandle` protocol (close, deliver out-of-band lines for MONITOR), so commands can be
-unit-tested with a fake handle.
+`ConnectionHandle` protocol (close, deliver out-of-band lines for MONITOR, the sizes CLIENT LIST
+shows), so commands can be unit-tested with a fake handle.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ class ConnectionHandle(Protocol):
     def kill(self) -> None: ...
     def deliver(self, reply: object) -> None: ...   # out-of-band reply (MONITOR lines)
     def output_pending(self) -> int: ...            # bytes of replies not yet sent
+    def input_pending(self) -> int: ...             # bytes received, not yet parsed (qbuf)
+    def input_free(self) -> int: ...                # room left in the query buffer (qbuf-free)
 
 
 class ClientState:
@@ -28,7 +30,7 @@ class ClientState:
     __slots__ = (
         "server", "conn", "id", "addr", "laddr", "name", "lib_name", "lib_ver", "db", "resp",
         "authenticated", "user", "multi", "multi_error", "watched", "watch_dirty", "monitor",
-        "created", "last_interaction", "last_cmd", "killed", "qbuf", "tls", "no_touch",
+        "created", "last_interaction", "last_cmd", "killed", "tls", "no_touch",
     )
 
     def __init__(self, server: ServerState, conn: ConnectionHandle | None, cid: int,
@@ -54,7 +56,6 @@ class ClientState:
         self.last_interaction = self.created
         self.last_cmd = b"NULL"
         self.killed = False
-        self.qbuf = 0                       # bytes buffered in the query buffer (CLIENT LIST)
         self.tls = False
         self.no_touch = False
 

@@ -1,14 +1,16 @@
-"""Server configuration: one frozen dataclass, validated on construction.
+"""Server configuration: frozen dataclasses, validated on construction.
 
 Names follow redis.conf (`maxmemory`, `maxmemory-policy`, `proto-max-bulk-len`, ...); the CLI and
 the config-file reader (cli.py) map `kebab-case` names onto these snake_case fields. Sizes are in
 bytes; `parse_size` accepts Redis's units (`100mb`, `4gb`, `1k`, plain integers).
+`client-output-buffer-limit` is an `OutputLimits` (Redis's three client classes), read with
+Redis 7.0's rules and error messages, quirks included: CONFIG SET and redis.conf share them.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
 VERSION = "0.1.0"
 REDIS_COMPAT_VERSION = "7.0.15"  # what INFO reports as redis_version, for client feature checks
@@ -40,6 +42,85 @@ def parse_size_list(text: str) -> tuple[int, ...]:
     """'3mb,14mb,32mb' -> sorted tuple of byte sizes ('' -> ())."""
     parts = [p for p in text.replace(" ", ",").split(",") if p]
     return tuple(sorted(parse_size(p) for p in parts))
+
+
+ULLONG_MAX = 2**64 - 1
+_MEM_UNITS = {"": 1, "b": 1, "k": 1000, "kb": KIB, "m": 1000**2, "mb": MIB, "g": 1000**3, "gb": GIB}
+_MEM_RE = re.compile(r"(\d*)([a-z]*)")
+_STRTOLL_RE = re.compile(r"\s*[+-]?\d+")
+_OBL_CLASSES = {"normal": "normal", "slave": "slave", "replica": "slave", "pubsub": "pubsub"}
+OBL_ERR_ARGS = "Wrong number of arguments in buffer limit configuration."
+OBL_ERR_CLASS = "Invalid client class specified in buffer limit configuration."
+OBL_ERR_VALUE = "Error in hard, soft or soft_seconds setting in buffer limit configuration."
+
+
+@dataclass(frozen=True, slots=True)
+class OutputLimit:
+    """One class of client-output-buffer-limit: a client whose unsent replies reach `hard` bytes,
+    or stay at `soft` bytes or more for more than `soft_seconds`, is closed (0 = no limit)."""
+
+    hard: int = 0
+    soft: int = 0
+    soft_seconds: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class OutputLimits:
+    """client-output-buffer-limit for Redis's three classes. Only `normal` applies here (there
+    are no replicas or pub/sub clients); the others are kept so CONFIG GET prints what was set.
+    `str()` is CONFIG GET's text; `updated()` applies CONFIG SET's / redis.conf's."""
+
+    normal: OutputLimit = OutputLimit()
+    slave: OutputLimit = OutputLimit(256 * MIB, 64 * MIB, 60)
+    pubsub: OutputLimit = OutputLimit(32 * MIB, 8 * MIB, 60)
+
+    def __str__(self) -> str:
+        return " ".join(f"{name} {lim.hard} {lim.soft} {lim.soft_seconds}"
+                        for name, lim in (("normal", self.normal), ("slave", self.slave),
+                                          ("pubsub", self.pubsub)))
+
+    def updated(self, text: str) -> OutputLimits:
+        return replace(self, **parse_output_limits(text))
+
+
+
+def parse_output_limits(text: str) -> dict[str, OutputLimit]:
+    """'<class> <hard> <soft> <soft-seconds> ...' -> {class: OutputLimit}, all or nothing, as
+    Redis 7.0's setConfigClientOutputBufferLimitOption: the value is split on single spaces,
+    classes are normal, slave/replica and pubsub; ValueError carries Redis's message."""
+    words = text.split(" ") if text else []
+    if len(words) % 4:
+        raise ValueError(OBL_ERR_ARGS)
+    out = {}
+    for i in range(0, len(words), 4):
+        name = _OBL_CLASSES.get(words[i].lower())
+        if name is None:
+            raise ValueError(OBL_ERR_CLASS)
+        hard, soft, secs = _memtoull(words[i + 1]), _memtoull(words[i + 2]), _strtoint(words[i + 3])
+        if hard is None or soft is None or secs is None or secs < 0:
+            raise ValueError(OBL_ERR_VALUE)
+        out[name] = OutputLimit(hard, soft, secs)
+    return out
+
+
+def _memtoull(word: str) -> int | None:
+    """Redis's memtoull: digits and an optional unit (b k kb m mb g gb); no sign, no fraction.
+    Like strtoull, an empty number is 0 and an overflowing one ULLONG_MAX."""
+    m = _MEM_RE.fullmatch(word.lower())
+    if m is None or m.group(2) not in _MEM_UNITS:
+        return None
+    return min(int(m.group(1) or 0), ULLONG_MAX) * _MEM_UNITS[m.group(2)] % 2**64
+
+
+def _strtoint(word: str) -> int | None:
+    """strtoll stored in a C int (Redis's soft_seconds): leading spaces and a sign allowed, all of
+    the text must be the number; the value wraps to 32 bits like the C cast."""
+    if not word:
+        return 0                      # nothing converted, nothing left over: accepted as 0
+    if _STRTOLL_RE.fullmatch(word) is None:
+        return None
+    v = max(min(int(word), 2**63 - 1), -(2**63))
+    return (v + 2**31) % 2**32 - 2**31
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +165,7 @@ class ServerConfig:
     timeout: int = 0                          # seconds of idleness before a client is closed; 0 = never
     proto_max_bulk_len: int = 512 * MIB
     client_query_buffer_limit: int = 1 * GIB
-    client_output_buffer_limit: int = 0       # hard limit in bytes for normal clients; 0 = none
+    client_output_buffer_limit: OutputLimits = OutputLimits()   # only the normal class applies
     slowlog_log_slower_than: int = 10000      # microseconds
     slowlog_max_len: int = 128
     hz: int = 10                              # background ticks per second (active expiry, stats)

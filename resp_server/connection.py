@@ -13,9 +13,15 @@ are pinned from the moment they are encoded until the transport's buffer has dra
 high-water mark 0: `pause_writing` means "bytes pending", `resume_writing` means "all sent"), so
 eviction, page moves and overwrites never touch memory still being sent.
 
+Output limits (client-output-buffer-limit, normal class, as Redis): a client whose unsent replies
+reach the hard limit, or stay at the soft limit or above for more than soft-seconds, is killed.
+Checked whenever replies are handed to the transport and, for clients at the soft limit, by the
+server tick; "unsent" counts copied bytes and pinned slab views alike (`output_pending`).
+
 Invariants: every pin taken by this connection is released exactly once (drain or close); a
 reservation received for a big argument is stored, released by dispatch, or released on close;
-a protocol error replies and closes this connection only.
+a protocol error replies and closes this connection only (past client-query-buffer-limit it
+closes without a reply, as Redis).
 """
 
 from __future__ import annotations
@@ -26,10 +32,18 @@ from typing import TYPE_CHECKING
 
 from resp_server.client import ClientState
 from resp_server.commands import fastpath
+from resp_server.commands.connection import client_info_line
 from resp_server.commands.dispatch import discard_multi, execute
+from resp_server.config import OutputLimit
 from resp_server.flow_control import FlowControl
 from resp_server.resp.encoder import ReplyWriter
-from resp_server.resp.parser import ByteSink, DiscardSink, ProtocolError, RequestParser
+from resp_server.resp.parser import (
+    ByteSink,
+    DiscardSink,
+    ProtocolError,
+    QueryBufferLimit,
+    RequestParser,
+)
 from resp_server.resp.replies import RespError
 from resp_server.store.items import OOMError
 
@@ -71,6 +85,7 @@ class Connection(asyncio.BufferedProtocol):
         self.peer_eof = False              # the client shut its write side
         self.memory_wait_since = 0.0       # when a big argument started waiting for memory
         self.write_queued = False          # in the server's write queue (replies written soon)
+        self.soft_limit_since = 0.0        # server.clock() when output reached the soft limit
 
     # --- lifecycle ----------------------------------------------------------------------------
     def connection_made(self, transport) -> None:  # asyncio.Transport (or a test fake)
@@ -98,6 +113,7 @@ class Connection(asyncio.BufferedProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
         self.server.memory_waiters.pop(self, None)
+        self.server.over_soft_limit.discard(self)
         self.parser.discard()
         self._unpin_all()
         _, pins = self.writer.take()
@@ -163,6 +179,17 @@ class Connection(asyncio.BufferedProtocol):
         t = self.transport
         return (t.get_write_buffer_size() if t is not None else 0) + self.writer.pending()
 
+    def input_pending(self) -> int:
+        """Bytes received and not yet parsed (Redis's qbuf): the unparsed tail of the read
+        buffer plus the part of a big argument already received into its sink (Redis holds
+        that in its query buffer too)."""
+        return self.end - self.start + self.parser.sink_received()
+
+    def input_free(self) -> int:
+        """Room for more input (Redis's qbuf-free): what the big argument in flight still
+        expects, else the free tail of the read buffer."""
+        return self.parser.sink_left or len(self.buf) - self.end
+
     # --- reading ------------------------------------------------------------------------------
     def get_buffer(self, sizehint: int) -> memoryview:
         if self.parser.sink_left:
@@ -175,10 +202,12 @@ class Connection(asyncio.BufferedProtocol):
         used = self.end - self.start
         if self.start and used <= len(self.buf) // 2:
             self.buf[:used] = self.buf[self.start:self.end]
+        elif len(self.buf) * 2 > self.state.client_query_buffer_limit + READ_BUFFER:
+            if not self.closing:
+                self._query_buffer_limit()
+            self.start = self.end = 0          # closed: what is still read is dropped
+            return
         else:
-            if len(self.buf) * 2 > self.state.client_query_buffer_limit + READ_BUFFER:
-                self._protocol_error("ERR Protocol error: client query buffer limit reached")
-                return
             new = bytearray(max(len(self.buf) * 2, used + MIN_FREE))
             new[:used] = self.view[self.start:self.end]
             self.view.release()
@@ -222,6 +251,10 @@ class Connection(asyncio.BufferedProtocol):
                 else:
                     try:
                         argv, pos = parser.parse(self.buf, pos, self.end)
+                    except QueryBufferLimit:
+                        self.start = pos
+                        self._query_buffer_limit()
+                        return
                     except ProtocolError as e:
                         self.start = pos
                         self._protocol_error(str(e))
@@ -279,6 +312,18 @@ class Connection(asyncio.BufferedProtocol):
 
     def _protocol_error(self, msg: str) -> None:
         self.writer.error(msg)
+        self._abandon()
+
+    def _query_buffer_limit(self) -> None:
+        """Past client-query-buffer-limit Redis 7.0 logs the client and closes it, no reply
+        (7.2 adds an INFO counter, client_query_buffer_limit_disconnections; 7.0 has none)."""
+        self.server.log.warning("Closing client that reached max query buffer length: %s "
+                                "(qbuf initial bytes: %r)", client_info_line(self.client),
+                                bytes(self.buf[self.start:min(self.start + 64, self.end)]))
+        self._abandon()
+
+    def _abandon(self) -> None:
+        """Drop the half-parsed request, send the replies already made and close."""
         self.parser.discard()
         self.closing = True
         self.flush()
@@ -365,8 +410,7 @@ class Connection(asyncio.BufferedProtocol):
     def _after_write(self, copied: int) -> None:
         pending = self.transport.get_write_buffer_size()
         if pending == 0:
-            self._unpin_all()
-            self.copied = 0
+            self._drained()
             return
         self.copied += copied
         self._apply_backpressure(pending)
@@ -374,13 +418,41 @@ class Connection(asyncio.BufferedProtocol):
     def _apply_backpressure(self, pending: int) -> None:
         """Disconnect past client-output-buffer-limit; stop reading while pending copies exceed
         output_pause_copied or pinned replies exceed the server's pinned bounds."""
-        limit = self.state.client_output_buffer_limit
-        if limit and pending > limit:
-            self.server.log.warning("client %s closed: output buffer limit", self.client.addr)
-            self.kill()
+        if self.check_output_limits(pending):
             return
         if self._output_over_bounds(pending):
             self.flow.pause_reading()
+
+    def check_output_limits(self, pending: int) -> bool:
+        """Redis's checkClientOutputBufferLimits for the normal class, run when output is added
+        and by the server tick (clientsCron: a client that stopped reading adds nothing). Kills
+        the client, and says so, when its unsent replies reach the hard limit or have stayed at
+        the soft limit or above for more than soft-seconds."""
+        lim = self.state.client_output_buffer_limit.normal
+        hard = bool(lim.hard) and pending >= lim.hard
+        if not hard and not self._soft_limit_reached(pending, lim):
+            return False
+        self.server.log.warning("Client %s closed for overcoming of output buffer limits.",
+                                client_info_line(self.client))
+        self._soft_limit_clear()
+        self.kill()
+        return True
+
+    def _soft_limit_reached(self, pending: int, lim: OutputLimit) -> bool:
+        if not lim.soft or pending < lim.soft:
+            self._soft_limit_clear()
+            return False
+        now = self.server.clock()
+        if not self.soft_limit_since:
+            self.soft_limit_since = now
+            self.server.over_soft_limit.add(self)
+            return False
+        return now - self.soft_limit_since > lim.soft_seconds
+
+    def _soft_limit_clear(self) -> None:
+        if self.soft_limit_since:
+            self.soft_limit_since = 0.0
+            self.server.over_soft_limit.discard(self)
 
     def _output_over_bounds(self, pending: int) -> bool:
         """Do this client's unsent replies exceed the copied or pinned bounds?"""
@@ -392,12 +464,17 @@ class Connection(asyncio.BufferedProtocol):
         pass  # high-water 0: bytes are pending; pins stay until resume_writing
 
     def resume_writing(self) -> None:
-        self._unpin_all()
-        self.copied = 0
+        self._drained()
         if self.flow.reading_paused and not self.closing:
             self.flow.resume_reading()
             if self.end > self.start or self.deferred:
                 self._process()
+
+    def _drained(self) -> None:
+        """The transport has sent everything: pins go, the copy and soft-limit clocks restart."""
+        self._unpin_all()
+        self.copied = 0
+        self._soft_limit_clear()
 
     def _unpin_all(self) -> None:
         if self.inflight:

@@ -5,7 +5,9 @@ when set), then runs until SIGINT/SIGTERM or SHUTDOWN: it stops accepting, lets 
 their pending replies (bounded by SHUTDOWN_GRACE), closes them and returns 0.
 
 Background tick (`hz` times a second): active expiry with a bounded time budget, slab automove,
-instantaneous-ops sampling and idle-client timeouts.
+instantaneous-ops sampling, idle-client timeouts and the output soft limit of clients whose
+replies have stayed at it (Redis's clientsCron: a client that stopped reading adds no output, so
+no write would notice that its time is up).
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class Server:
         self.output_pause_pinned = 256 * MIB   # ... or this much pinned slab memory in flight
         self.pinned_inflight = 0               # slab bytes referenced by unsent replies, all clients
         self.memory_waiters: dict[Connection, None] = {}   # big values waiting for memory, FIFO
+        self.over_soft_limit: set[Connection] = set()  # output at the soft limit: the tick checks
+        self.clock = time.monotonic                # soft-limit time (tests inject their own)
         self._kick_scheduled = False
         self.write_queue: list[Connection] = []  # replies to write before the loop polls again
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -190,6 +194,8 @@ class Server:
             self.retry_memory_waiters()
         st.keyspace.active_expire_cycle(EXPIRE_BUDGET_MS)
         st.stats.sample_ops()
+        for conn in list(self.over_soft_limit):
+            conn.check_output_limits(conn.output_pending())
         if st.timeout > 0:
             now = time.time()
             for conn in list(self.connections):

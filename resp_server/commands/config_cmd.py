@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from resp_server.commands import latency
 from resp_server.commands.args import INT_MAX, LLONG_MAX, SubTable, err_text, help_reply, text
 from resp_server.commands.glob import matcher
-from resp_server.config import POLICIES, parse_size
+from resp_server.config import POLICIES, OutputLimit, parse_output_limits, parse_size
 from resp_server.resp.replies import ERR_SYNTAX, OK, RespError
 
 if TYPE_CHECKING:
@@ -141,9 +141,15 @@ def _noop(s: ServerState, v: object) -> None:
     """Accepted for compatibility; the setting has no effect here."""
 
 
-def _obl(s: ServerState) -> str:
-    hard = s.client_output_buffer_limit
-    return f"normal {hard} 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+class OutputLimitKind(Kind):
+    """client-output-buffer-limit: the classes named and their new limits (validated whole)."""
+
+    def parse(self, raw: str) -> dict[str, OutputLimit]:
+        return parse_output_limits(raw)
+
+
+def _set_obl(s: ServerState, v: object) -> None:
+    s.client_output_buffer_limit = replace(s.client_output_buffer_limit, **v)
 
 
 def _store(field: str) -> Getter:
@@ -167,7 +173,8 @@ PARAMS: list[Param] = [
           _set_attr("proto_max_bulk_len")),
     Param("client-query-buffer-limit", _attr("client_query_buffer_limit"), MemKind(MIB),
           _set_attr("client_query_buffer_limit")),
-    Param("client-output-buffer-limit", _obl),
+    Param("client-output-buffer-limit", _attr("client_output_buffer_limit"), OutputLimitKind(),
+          _set_obl),
     Param("hz", _attr("hz"), IntKind(0, INT_MAX), _set_hz),
     Param("loglevel", _attr("loglevel"), EnumKind(("debug", "verbose", "notice", "warning",
                                                    "nothing")), _set_attr("loglevel")),

@@ -177,18 +177,27 @@ def client_flags(c: ClientState) -> str:
     return flags or "N"
 
 
+def _buffer_sizes(c: ClientState) -> tuple[int, int, int]:
+    """(qbuf, qbuf-free, omem): the connection's unparsed input, room for more, unsent replies."""
+    conn = c.conn
+    if conn is None:
+        return 0, 0, 0
+    return conn.input_pending(), conn.input_free(), conn.output_pending()
+
+
 def client_info_line(c: ClientState) -> str:
-    """catClientInfoString (Redis 7.0 fields, plus 7.2's lib-name/lib-ver)."""
-    omem = c.conn.output_pending() if c.conn is not None else 0
+    """catClientInfoString (Redis 7.0 fields, plus 7.2's lib-name/lib-ver). tot-mem is the query
+    buffer (used and free) plus unsent replies; Redis adds its client struct."""
+    qbuf, qfree, omem = _buffer_sizes(c)
     fields = [
         ("id", c.id), ("addr", c.addr), ("laddr", c.laddr),
         ("fd", getattr(c.conn, "fd", -1)), ("name", text(c.name)),
         ("age", c.age()), ("idle", c.idle()), ("flags", client_flags(c)), ("db", c.db),
         ("sub", 0), ("psub", 0), ("ssub", 0),
         ("multi", -1 if c.multi is None else len(c.multi)),
-        ("qbuf", c.qbuf), ("qbuf-free", 0), ("argv-mem", 0), ("multi-mem", 0),
+        ("qbuf", qbuf), ("qbuf-free", qfree), ("argv-mem", 0), ("multi-mem", 0),
         ("rbs", 0), ("rbp", 0), ("obl", 0), ("oll", 0), ("omem", omem),
-        ("tot-mem", c.qbuf + omem), ("events", "r"), ("cmd", text(c.last_cmd)),
+        ("tot-mem", qbuf + qfree + omem), ("events", "r"), ("cmd", text(c.last_cmd)),
         ("user", text(c.user)), ("redir", -1), ("resp", c.resp),
         ("lib-name", text(c.lib_name)), ("lib-ver", text(c.lib_ver)),
     ]

@@ -18,7 +18,8 @@ Reservation as is; a ByteSink as its bytearray).
 
 Invariants: `pos` only moves forward over fully consumed bytes; a sink is either owned by the
 parser (in flight, `self.sink`), placed in `argv`, or released via `discard()`. Errors raise
-ProtocolError with Redis's message; the connection replies it and closes that client only.
+ProtocolError with Redis's message; the connection replies it and closes that client only
+(QueryBufferLimit, past client-query-buffer-limit: closed without a reply, as Redis does).
 """
 
 from __future__ import annotations
@@ -66,6 +67,10 @@ _SENTINEL = b":1\r\n"
 
 class ProtocolError(Exception):
     """A malformed request; the message is the Redis error text (without the leading '-')."""
+
+
+class QueryBufferLimit(ProtocolError):
+    """client-query-buffer-limit passed: like Redis, the connection closes without a reply."""
 
 
 class ByteSink:
@@ -156,6 +161,12 @@ class RequestParser:
             self.sink_index += 1
         if self.sink_left == 0:
             self.sink_crlf = True
+
+    def sink_received(self) -> int:
+        """Bytes of the big argument in flight received so far (0 when there is none)."""
+        if self.sink is None:
+            return 0
+        return sum(len(v) for v in self.sink_views) - self.sink_left
 
     def _sink_fill(self, data: memoryview) -> None:
         """Copy bytes already buffered into the sink (at most sink_left bytes)."""
@@ -369,7 +380,7 @@ class RequestParser:
         buffers of big ones) against client-query-buffer-limit."""
         self.held += n
         if self.held > self.max_query:
-            raise ProtocolError("ERR Protocol error: client query buffer limit reached")
+            raise QueryBufferLimit("client reached max query buffer length")
 
     def _start_sink(self, buf: bytearray, pos: int, end: int, n: int) -> int:
         """Get a sink for a big argument and move buffered bytes into it; -1 when blocked."""

@@ -1,7 +1,8 @@
 """Fuzzing material shared by the parser, live and atheris fuzzers: a corpus of valid requests,
 mutations (bit flips, inserted/deleted bytes, lengths replaced by huge, negative or malformed
-numbers, truncation), and a driver that feeds a RequestParser like connection.py does while
-tracking every sink it hands out (none may outlive a request, an error or a discard)."""
+numbers, truncation), and a driver that feeds a RequestParser like connection.py does (the
+shared tests/parser_driver.py) while tracking every sink it hands out (none may outlive a
+request, an error or a discard)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import random
 import re
 
 from resp_server.resp.parser import ByteSink, ProtocolError, RequestParser
+from tests.parser_driver import ParserDriver
 
 BIG = 40_000                       # > parser.BIG_ARG: the big-argument (sink) path
 
@@ -111,15 +113,13 @@ class TrackedSink:
 
 
 class Driver:
-    """Feeds chunks to a RequestParser as connection.py does (read buffer + sink path, the batch
-    fast path first when batch=True); collects requests, or the protocol error that ends them."""
+    """Feeds chunks to a RequestParser as connection.py does (tests/parser_driver.py), tracking
+    sinks; collects requests, or the protocol error that ends them."""
 
     def __init__(self, batch: bool, max_query: int = 1 << 30) -> None:
         self.live: set = set()
         self.parser = RequestParser(self._sink_for, self._release, 512 * 1024 * 1024, max_query)
-        self.batch = batch
-        self.buf = bytearray()
-        self.pos = 0
+        self.driver = ParserDriver(self.parser, batch, self._take)
         self.out: list[list[bytes]] = []
         self.error: str | None = None
 
@@ -144,40 +144,11 @@ class Driver:
     def feed(self, chunk: bytes) -> None:
         if self.error is not None:
             return
-        p = self.parser
-        data = memoryview(chunk)
         try:
-            while data:
-                if p.sink_left:
-                    v = p.sink_view()
-                    n = min(len(v), len(data), p.sink_left)
-                    v[:n] = data[:n]
-                    p.sink_advance(n)
-                    data = data[n:]
-                    if p.sink_left:
-                        continue
-                else:
-                    self.buf += data
-                    data = data[:0]
-                self._parse()
+            self.driver.feed(chunk)
         except ProtocolError as e:
             self.error = str(e)
-            p.discard()
-
-    def _parse(self) -> None:
-        p = self.parser
-        while True:
-            if self.batch:
-                got: list = []
-                self.pos = p.parse_batch(self.buf, self.pos, len(self.buf), got)
-                for argv in got:
-                    self._take(argv)
-                if got:
-                    continue
-            argv, self.pos = p.parse(self.buf, self.pos, len(self.buf))
-            if argv is None:
-                return
-            self._take(argv)
+            self.parser.discard()
 
     def close(self) -> None:
         """The connection goes away: a half-parsed request is dropped."""

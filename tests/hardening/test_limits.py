@@ -1,5 +1,5 @@
 """Limits with Redis's names and messages: maxclients, proto-max-bulk-len, client-query-buffer-limit,
-client-output-buffer-limit (normal class), timeout, multibulk/inline bounds; and back-pressure: a
+client-output-buffer-limit (normal class, hard and soft), timeout, multibulk/inline bounds; and back-pressure: a
 client that pipelines GETs but never reads must not grow the server (ours vs real Redis), nor pin
 the cache so that other clients' writes fail."""
 
@@ -126,6 +126,42 @@ def test_client_query_buffer_limit():
         sp.stop()
 
 
+
+def _past_query_limit(sp: ServerProc) -> bytes:
+    """PING, then a 2 MiB ECHO argument under a 1 MiB client-query-buffer-limit: what the server
+    sends after PONG until it closes."""
+    with Raw(sp.port) as r:
+        assert r.call("PING") == b"PONG"
+        r.send(b"*2\r\n$4\r\nECHO\r\n$2097152\r\n")
+        try:
+            for _ in range(32):
+                r.send(b"z" * 65536)
+                time.sleep(0.005)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        try:
+            return r.read_until_closed()
+        except ConnectionResetError:
+            return b""
+
+
+def test_query_buffer_limit_closes_without_reply():
+    """Redis 7.0 closes a client past client-query-buffer-limit silently (it only logs it; no
+    error reply, no error stat, no INFO counter before 7.2): so does ours."""
+    ours, real = _both("--client-query-buffer-limit", "1mb")
+    try:
+        for sp in (ours, real):
+            assert _past_query_limit(sp) == b"", sp
+            with Raw(sp.port) as r:
+                stats = r.call("INFO", "errorstats")
+                assert r.call("PING") == b"PONG"
+            assert b"errorstat" not in stats, (sp, stats)
+        assert "client_query_buffer_limit_disconnections" not in info(real, "stats")
+        record("bad inputs tried", 1)
+    finally:
+        ours.stop()
+        real.stop()
+
 def test_announced_big_arguments_cost_nothing_until_sent():
     """Twenty clients announce a 512 MiB argument (proto-max-bulk-len) and send 1 KiB of it:
     the server commits memory for what arrives, not for what is announced."""
@@ -176,6 +212,65 @@ def test_client_output_buffer_limit_disconnects():
         ours.stop()
         real.stop()
 
+
+
+def _stall_until_closed(sp: ServerProc, r: redis.Redis, request: bytes, limit: float) -> float:
+    """Pipeline `request` on a client named "stall" that never reads; seconds from its first
+    byte until the server dropped it (gone from CLIENT LIST), or `limit` if it never did."""
+    s = socket.create_connection(("127.0.0.1", sp.port), timeout=10)
+    s.sendall(cmd("CLIENT", "SETNAME", "stall"))
+    assert s.recv(100) == b"+OK\r\n"
+    s.setblocking(False)
+    data, sent, t0 = request * 2000, 0, time.monotonic()
+    try:
+        while time.monotonic() - t0 < limit:
+            try:
+                sent += s.send(data[sent:sent + 65536]) if sent < len(data) else 0
+            except BlockingIOError:
+                pass
+            except (BrokenPipeError, ConnectionResetError):
+                pass                                  # closed: CLIENT LIST will say so
+            if not any(c["name"] == "stall" for c in r.client_list()):
+                return time.monotonic() - t0
+            time.sleep(0.02)
+        return limit
+    finally:
+        s.close()
+
+
+def _read_for(sp: ServerProc, request: bytes, seconds: float, depth: int = 8) -> int:
+    """A client that pipelines `depth` requests and reads every reply, for `seconds`."""
+    replies = 0
+    with Raw(sp.port) as c:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            c.send(request * depth)
+            for _ in range(depth):
+                assert isinstance(c.reply(), bytes)
+            replies += depth
+        assert c.call("PING") == b"PONG"              # still connected
+    return replies
+
+
+def test_client_output_buffer_soft_limit():
+    """`normal 0 4mb 1`: a client pipelining GETs of a 1 MiB value and never reading stays over
+    4 MiB of unsent replies and is closed once that lasted more than a second (Redis closes it
+    after 1-2 s: its clock ticks in whole seconds); a client that reads its replies, though each
+    batch of 8 passes 4 MiB for a moment, is never closed. Ours and Redis alike."""
+    ours, real = _both("--client-output-buffer-limit", "normal 0 4mb 1")
+    try:
+        for sp in (ours, real):
+            r = redis.Redis(port=sp.port)
+            r.set("big", os.urandom(MIB))
+            closed_after = _stall_until_closed(sp, r, cmd("GET", "big"), limit=8.0)
+            assert 1.0 <= closed_after < 5.0, (sp, closed_after)
+            assert _read_for(sp, cmd("GET", "big"), seconds=2.5) > 8
+            assert r.ping() and len(r.client_list()) == 1
+            r.close()
+        record("bad inputs tried", 1)
+    finally:
+        ours.stop()
+        real.stop()
 
 def test_timeout_closes_idle_clients():
     sp = start_ours("--timeout", "1", "--hz", "20")

@@ -186,6 +186,40 @@ def test_client_commands(r, server):
         assert victim.recv(100) == b""                    # closed by the server
 
 
+
+def _qbuf(c: redis.Redis, name: str) -> tuple[int, int]:
+    line = next(x for x in c.client_list() if x["name"] == name)
+    return int(line["qbuf"]), int(line["qbuf-free"])
+
+
+def _wait_qbuf(c: redis.Redis, name: str, want: int) -> tuple[int, int]:
+    deadline = time.monotonic() + 5
+    while (got := _qbuf(c, name))[0] != want and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return got
+
+
+@pytest.mark.parametrize("which", ["server", "redis_server"], ids=["ours", "redis"])
+def test_client_list_qbuf_is_unparsed_input(request, which):
+    """CLIENT LIST's qbuf of a client that sent half a request, seen from another connection:
+    the bytes after the last header read (Redis: 3 bytes of `abc`; the received part of a big
+    argument), and 0 once the request is complete - ours and real Redis alike."""
+    sp = request.getfixturevalue(which)
+    r = redis.Redis(port=sp.port)
+    with socket.create_connection(("127.0.0.1", sp.port), timeout=5) as half:
+        assert _raw(half, b"CLIENT SETNAME half") == b"+OK\r\n"
+        half.sendall(b"*3\r\n$3\r\nSET\r\n$10\r\ncl:qbuf:k1\r\n$10\r\nabc")
+        assert _wait_qbuf(r, "half", 3)[0] == 3
+        assert _raw(half, b"defghij") == b"+OK\r\n"
+        assert _wait_qbuf(r, "half", 0)[0] == 0
+        half.sendall(b"*3\r\n$3\r\nSET\r\n$10\r\ncl:qbuf:k2\r\n$100000\r\n" + b"x" * 50_000)
+        qbuf, free = _wait_qbuf(r, "half", 50_000)
+        assert qbuf == 50_000 and free >= 50_000 - 64, (qbuf, free)
+        assert _raw(half, b"x" * 50_000) == b"+OK\r\n"
+        assert _wait_qbuf(r, "half", 0)[0] == 0
+    r.delete("cl:qbuf:k1", "cl:qbuf:k2")
+    r.close()
+
 def test_monitor(server):
     c = client(server, 2)
     lines: list[str] = []

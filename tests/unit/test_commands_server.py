@@ -9,6 +9,7 @@ import pytest
 
 from resp_server.commands.monitor import format_monitor_line, repr_arg
 from resp_server.commands.server import human_bytes
+from resp_server.config import OutputLimits
 from resp_server.resp.replies import OK, Status, Verbatim
 from tests.unit.test_commands_support import Env
 
@@ -123,6 +124,51 @@ def test_config_set_applies_to_the_server() -> None:
     assert env.server.requirepass == "pw" and env.c.authenticated
     assert not env.client().authenticated
 
+
+
+OBL = "client-output-buffer-limit"
+OBL_ERR = f"ERR CONFIG SET failed (possibly related to argument '{OBL}') - "
+
+
+# What Redis 7.0.15 answers, checked by hand against redis-server (CONFIG SET then CONFIG GET).
+@pytest.mark.parametrize("value, shown", [
+    ("normal 1mb 2mb 3", "normal 1048576 2097152 3 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+    ("replica 1 2 3", "normal 0 0 0 slave 1 2 3 pubsub 33554432 8388608 60"),
+    ("pubsub 10 20 30 normal 0 0 0", "normal 0 0 0 slave 268435456 67108864 60 pubsub 10 20 30"),
+    ("", "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+    ("NORMAL 4MB 1K 5", "normal 4194304 1000 5 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+    ("normal 1 2 3 normal 4 5 6", "normal 4 5 6 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+    ("normal  1 2", "normal 0 1 2 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+    ("normal 1 2 +5", "normal 1 2 5 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+    ("normal 1 2 4294967297", "normal 1 2 1 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+    ("normal 18446744073709551616 0 0",
+     "normal 18446744073709551615 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"),
+])
+def test_config_output_buffer_limit_round_trip(value: str, shown: str) -> None:
+    env = Env()
+    assert env("CONFIG", "GET", OBL) == {OBL: str(OutputLimits())}
+    env.ok("CONFIG", "SET", OBL, value)
+    assert env("CONFIG", "GET", OBL) == {OBL: shown}
+    assert str(env.server.client_output_buffer_limit) == shown
+
+
+@pytest.mark.parametrize("value, why", [
+    ("master 1 2 3", "Invalid client class specified in buffer limit configuration."),
+    ("normal 1 2 3 foo 1 2 3", "Invalid client class specified in buffer limit configuration."),
+    ("normal 1 2", "Wrong number of arguments in buffer limit configuration."),
+    ("  normal 7 8 9", "Wrong number of arguments in buffer limit configuration."),
+    ("normal -1 2 3", "Error in hard, soft or soft_seconds setting in buffer limit configuration."),
+    ("normal 1 2 -3", "Error in hard, soft or soft_seconds setting in buffer limit configuration."),
+    ("normal 1.5mb 0 0", "Error in hard, soft or soft_seconds setting in buffer limit configuration."),
+    ("normal 1 2 0x5", "Error in hard, soft or soft_seconds setting in buffer limit configuration."),
+    ("normal 1 2 2147483648", "Error in hard, soft or soft_seconds setting in buffer limit configuration."),
+])
+def test_config_output_buffer_limit_errors_change_nothing(value: str, why: str) -> None:
+    env = Env()
+    env.ok("CONFIG", "SET", OBL, "normal 0 4mb 10")
+    before = env.server.client_output_buffer_limit
+    assert env.err("CONFIG", "SET", OBL, value) == OBL_ERR + why
+    assert env.server.client_output_buffer_limit == before
 
 @pytest.mark.parametrize("args, err", [
     (("foo", "bar"), "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"),

@@ -36,6 +36,12 @@ class FakeConn:
     def output_pending(self) -> int:
         return 0
 
+    def input_pending(self) -> int:
+        return 0
+
+    def input_free(self) -> int:
+        return 0
+
 
 def plain(reply: object) -> object:
     """Items -> bytes, recursively through lists and dicts (what the client would see)."""

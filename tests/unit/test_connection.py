@@ -152,3 +152,105 @@ def test_hello3_switches_encoder():
     feed(conn, resp(b"HELLO", b"3") + resp(b"GET", b"nope"))
     out = t.output()
     assert out.startswith(b"%") and out.endswith(b"_\r\n")
+
+
+def _client_field(out: bytes, cid: int, name: str) -> int:
+    line = next(ln for ln in out.decode().splitlines() if ln.startswith(f"id={cid} "))
+    return int(dict(kv.split("=", 1) for kv in line.split(" "))[name])
+
+
+def test_query_buffer_sizes_come_from_the_read_buffer():
+    server, conn, t = make()
+    feed(conn, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\nabc")      # header read, 3 value bytes held
+    assert conn.input_pending() == 3
+    assert conn.input_free() == len(conn.buf) - conn.end
+    feed(conn, b"defghij\r\n")
+    assert t.output() == b"+OK\r\n"
+    assert conn.input_pending() == 0 and conn.input_free() == len(conn.buf)
+    value = b"x" * 100_000                                        # a big argument: its sink counts
+    feed(conn, resp(b"SET", b"big", value)[:-50_002])
+    assert conn.input_pending() == 50_000 and conn.input_free() == 50_000
+    _, lister, lt = make_peer(server)
+    feed(lister, resp(b"CLIENT", b"LIST"))
+    out = lt.output()
+    assert _client_field(out, conn.client.id, "qbuf") == 50_000
+    assert _client_field(out, conn.client.id, "qbuf-free") == 50_000
+    feed(conn, value[:50_000] + b"\r\n")
+    assert conn.input_pending() == 0
+    lt.written.clear()
+    feed(lister, resp(b"CLIENT", b"LIST"))
+    assert _client_field(lt.output(), conn.client.id, "qbuf") == 0
+
+
+def _soft_limited(soft: int, seconds: int, hard: int = 0):
+    """A connection whose transport holds every written byte, under `normal hard soft seconds`,
+    with a 1 MiB value stored and a clock the test moves."""
+    server, conn, t = make()
+    now = [1000.0]
+    server.clock = lambda: now[0]
+    st = server.state
+    st.client_output_buffer_limit = st.client_output_buffer_limit.updated(f"normal {hard} {soft} {seconds}")
+    feed(conn, resp(b"SET", b"v", b"x" * MIB))
+    t.hold = True
+    return server, conn, t, now
+
+
+def test_soft_output_limit_closes_after_soft_seconds():
+    server, conn, t, now = _soft_limited(4 * MIB, 1)
+    feed(conn, resp(b"GET", b"v") * 5)                   # 5 MiB pending: the soft clock starts
+    assert conn.output_pending() >= 4 * MIB and conn.soft_limit_since == 1000.0 and not t.aborted
+    now[0] += 1.0
+    feed(conn, resp(b"GET", b"v"))                      # exactly soft-seconds: not more yet
+    server.tick()
+    assert not t.aborted and conn in server.over_soft_limit
+    now[0] += 0.01                                      # the client no longer sends: the tick
+    server.tick()                                       # (clientsCron) closes it
+    assert t.aborted and conn.client.killed
+    assert conn not in server.over_soft_limit
+
+
+def test_soft_output_limit_clock_restarts_when_output_drains():
+    server, conn, t, now = _soft_limited(4 * MIB, 1)
+    feed(conn, resp(b"GET", b"v") * 5)
+    now[0] += 0.9
+    t.pending = 0
+    conn.resume_writing()                               # all sent: below the limit again
+    assert conn.soft_limit_since == 0.0 and conn not in server.over_soft_limit
+    feed(conn, resp(b"GET", b"v") * 5)                  # over again: a new period starts
+    now[0] += 0.9
+    server.tick()
+    assert not t.aborted
+    now[0] += 0.2
+    server.tick()
+    assert t.aborted
+
+
+def test_soft_output_limit_below_it_never_starts_the_clock():
+    server, conn, t, now = _soft_limited(8 * MIB, 0)
+    feed(conn, resp(b"GET", b"v") * 3)
+    now[0] += 100
+    server.tick()
+    feed(conn, resp(b"GET", b"v"))
+    assert conn.soft_limit_since == 0.0 and not t.aborted
+
+
+def test_hard_output_limit_closes_at_once():
+    server, conn, t, now = _soft_limited(0, 0, hard=2 * MIB)
+    feed(conn, resp(b"GET", b"v"))
+    assert not t.aborted
+    feed(conn, resp(b"GET", b"v"))                      # 2 MiB + headers pending: at the limit
+    assert t.aborted
+
+
+def test_query_buffer_limit_closes_without_reply():
+    server, _, _ = make()
+    server.state.client_query_buffer_limit = MIB
+    for request in (b"*5000\r\n$4\r\nMSET\r\n" + (b"$1000\r\n" + b"k" * 1000 + b"\r\n") * 1100,
+                    b"*2\r\n$4\r\nECHO\r\n$2000000\r\n" + b"e" * 100_000):
+        _, conn, t = make_peer(server)
+        feed(conn, b"PING\r\n" + request, step=65536)
+        assert t.output() == b"+PONG\r\n" and t.closed       # the reply before it, then nothing
+        assert conn.parser.argv == [] and conn.parser.sink is None
+        feed(conn, b"x" * 300_000)                            # what still arrives is dropped
+        assert t.output() == b"+PONG\r\n"
+    server.state.keyspace.check_invariants()

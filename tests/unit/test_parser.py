@@ -7,43 +7,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resp_server.resp.parser import BIG_ARG, ByteSink, ProtocolError, RequestParser, split_inline
+from tests.parser_driver import ParserDriver
 
 
 def feed_all(chunks: list[bytes], parser: RequestParser | None = None,
              batch: bool = False) -> list[list]:
-    """Drive the parser like the connection does: a read buffer plus the sink path (and, with
-    batch=True, the pipelined fast path first, as connection.py does)."""
-    p = parser or RequestParser()
-    buf = bytearray()
-    pos = 0
-    out = []
+    """Feed chunks as the connection does (tests/parser_driver.py); the requests, as bytes."""
+    out: list[list] = []
+    driver = ParserDriver(parser or RequestParser(), batch,
+                          lambda argv: out.append([_plain(a) for a in argv]))
     for chunk in chunks:
-        data = memoryview(chunk)
-        while data:
-            if p.sink_left:
-                v = p.sink_view()
-                n = min(len(v), len(data), p.sink_left)
-                v[:n] = data[:n]
-                p.sink_advance(n)
-                data = data[n:]
-                if p.sink_left:
-                    continue
-            else:
-                buf += data
-                data = data[:0]
-            while True:
-                if batch:
-                    got: list = []
-                    pos = p.parse_batch(buf, pos, len(buf), got)
-                    out.extend(got)
-                    if got:
-                        continue
-                argv, pos = p.parse(buf, pos, len(buf))
-                if argv is None:
-                    break
-                out.append([bytes(a) if not hasattr(a, "views") else b"".join(a.views())
-                            for a in argv])
+        driver.feed(chunk)
     return out
+
+
+def _plain(arg: object) -> bytes:
+    return b"".join(arg.views()) if hasattr(arg, "views") else bytes(arg)
 
 
 def resp(*args: bytes) -> bytes:

@@ -8,7 +8,7 @@ batch (as Redis caches its `mstime` per event-loop iteration), and each command 
 plus the store's two fast primitives, `Keyspace.read_view` and `Keyspace.rewrite`.
 
 The lane is exact, not an approximation: the same replies, keyspace hits/misses, LRU/S3-FIFO
-bumps, WATCH notifications, commandstats (calls and usec, timed per command), total commands,
+bumps, WATCH notifications, commandstats (calls and time, each command timed), total commands,
 CLIENT LIST `cmd` and SLOWLOG entries as the general path. Anything it does not handle - another
 command or spelling, options, an expired key, SET over a key with a TTL, a value sent zero-copy
 (pinned), a multi-chunk value, a new key the store must place - stops the lane at that request,
@@ -46,12 +46,11 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
     now = ks.clock()
     can_set = None                 # SET allowed (not over maxmemory)? Asked at the first SET
     slow = server.slowlog_log_slower_than
-    slow_on = slow >= 0
+    slow_ns = slow * 1000 if slow >= 0 else 1 << 62
     read_view, rewrite = ks.read_view, ks.rewrite
     marks = has_history()          # only general-path commands (APPEND...) add marks
-    last = 0
     n = len(batch)
-    gets = sets = hits = misses = get_usec = set_usec = 0
+    sets = misses = get_ns = set_ns = 0
     t0 = perf_counter_ns()
     start = i
     while i < n:
@@ -67,14 +66,11 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
                 exp = item.expire_at
                 if size >= ZEROCOPY_MIN or len(item.chunks) != 1 or (exp is not None and exp <= now):
                     break
-                hits += 1
                 small += BULK_HEADERS[size] if size <= 1000 else b"$%d\r\n" % size
                 small += read_view(item, now)
                 small += _CRLF
             t1 = perf_counter_ns()
-            usec = (t1 - t0) // 1000
-            gets += 1
-            get_usec += usec
+            get_ns += t1 - t0
         elif kind is _SET and len(argv) == 3:
             if can_set is None:
                 can_set = not ks.maxmemory or not ks.over_maxmemory()
@@ -87,21 +83,20 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
                 forget_history(item)
             small += _OK
             t1 = perf_counter_ns()
-            usec = (t1 - t0) // 1000
+            set_ns += t1 - t0
             sets += 1
-            set_usec += usec
         else:
             break
-        if slow_on and usec >= slow:
-            server.slowlog.add(argv, usec, c.addr, c.name)
+        if t1 - t0 >= slow_ns:
+            server.slowlog.add(argv, (t1 - t0) // 1000, c.addr, c.name)
         t0 = t1
-        last = kind
         i += 1
         if len(small) > flush_at:
             break
     if i > start:
-        _account(c, gets, get_usec, sets, set_usec, hits, misses)
-        c.last_cmd = b"get" if last is _GET else b"set"
+        gets = i - start - sets
+        _account(c, gets, get_ns, sets, set_ns, gets - misses, misses)
+        c.last_cmd = b"get" if _KINDS[batch[i - 1][0]] is _GET else b"set"
     return i
 
 
@@ -112,18 +107,18 @@ def lane_open(c: ClientState) -> bool:
             and not LATENCY_TRACKING and not server.keyspace.cfg.debug_invariants)
 
 
-def _account(c: ClientState, gets: int, get_usec: int, sets: int, set_usec: int, hits: int,
+def _account(c: ClientState, gets: int, get_ns: int, sets: int, set_ns: int, hits: int,
              misses: int) -> None:
     server = c.server
     stats = server.stats
     if gets:
         st = stats.command("get")
         st.calls += gets
-        st.usec += get_usec
+        st.usec += get_ns // 1000
     if sets:
         st = stats.command("set")
         st.calls += sets
-        st.usec += set_usec
+        st.usec += set_ns // 1000
     stats.total_commands_processed += gets + sets
     ks_stats = server.keyspace.stats
     ks_stats.keyspace_hits += hits

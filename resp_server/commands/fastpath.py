@@ -5,14 +5,15 @@ costs a table lookup, arity/auth/MULTI/OOM checks, a handler call, the store's g
 the reply encoder's type dispatch - several microseconds of Python. Here the checks that cannot
 change inside a batch of such commands are made once (`lane_open`), the clock is read once per
 batch (as Redis caches its `mstime` per event-loop iteration), and each command is a dict probe
-plus the store's two fast primitives, `Keyspace.read_view` and `Keyspace.rewrite`.
+plus the store's two fast primitives, `Keyspace.read_view` and `Keyspace.rewrite` (a SET the
+store cannot do in place - a new key, another size class, a TTL to clear - calls `Keyspace.store`).
 
 The lane is exact, not an approximation: the same replies, keyspace hits/misses, LRU/S3-FIFO
 bumps, WATCH notifications, commandstats (calls and time, each command timed), total commands,
 CLIENT LIST `cmd` and SLOWLOG entries as the general path. Anything it does not handle - another
-command or spelling, options, an expired key, SET over a key with a TTL, a value sent zero-copy
-(pinned), a multi-chunk value, a new key the store must place - stops the lane at that request,
-which the caller runs through `dispatch.execute`; the lane then resumes after it.
+command or spelling, options, an expired key for GET, a value sent zero-copy (pinned), a
+multi-chunk value, a SET the store refuses (OOM) - stops the lane at that request, which the
+caller runs through `dispatch.execute`; the lane then resumes after it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING
 from resp_server.commands.db import forget_history, has_history
 from resp_server.commands.latency import ENABLED as LATENCY_TRACKING
 from resp_server.resp.encoder import BULK_HEADERS, ZEROCOPY_MIN
+from resp_server.store.items import OOMError
 
 if TYPE_CHECKING:
     from resp_server.client import ClientState
@@ -47,7 +49,8 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
     can_set = None                 # SET allowed (not over maxmemory)? Asked at the first SET
     slow = server.slowlog_log_slower_than
     slow_ns = slow * 1000 if slow >= 0 else 1 << 62
-    read_view, rewrite = ks.read_view, ks.rewrite
+    read_view, rewrite, store = ks.read_view, ks.rewrite, ks.store
+    db = c.db
     marks = has_history()          # only general-path commands (APPEND...) add marks
     n = len(batch)
     sets = misses = get_ns = set_ns = 0
@@ -78,7 +81,10 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
                 break
             item = items.get(argv[1])
             if item is None or not rewrite(item, argv[2], now):
-                break
+                try:
+                    item = store(db, argv[1], argv[2])
+                except OOMError:
+                    break                  # the general path answers (and counts) the error
             if marks:
                 forget_history(item)
             small += _OK

@@ -86,13 +86,34 @@ def test_lane_runs_plain_get_and_set(monkeypatch):
         return end
     monkeypatch.setattr(fastpath, "run", counted)
     server, conn, t = make(debug=False)
-    feed(conn, resp(b"SET", b"k", b"a" * 100))          # a new key: the general path stores it
+    feed(conn, resp(b"SET", b"k", b"a" * 100))          # a new key: Keyspace.store places it
     feed(conn, resp(b"SET", b"k", b"b" * 100) + resp(b"GET", b"k") + resp(b"GET", b"nope"))
-    assert t.output() == b"+OK\r\n+OK\r\n$100\r\n" + b"b" * 100 + b"\r\n$-1\r\n"
-    assert ran == [0, 3]                                  # the 2nd batch ran wholly in the lane
-    item = server.state.keyspace.dbs[0].items[b"k"]
-    assert item.freq == 2                                 # the in-place SET and the GET bumped it
+    feed(conn, resp(b"SET", b"k", b"c", b"EX", b"9") + resp(b"GET", b"k"))
+    assert t.output() == (b"+OK\r\n+OK\r\n$100\r\n" + b"b" * 100 + b"\r\n$-1\r\n"
+                          + b"+OK\r\n$1\r\nc\r\n")
+    assert ran == [1, 3, 0, 1]                            # SET with options: the general path
     assert conn.client.last_cmd == b"get"
+
+
+def test_lane_bumps_like_the_general_path():
+    server, conn, _ = make(debug=False)
+    feed(conn, resp(b"SET", b"k", b"a" * 100) + resp(b"SET", b"k", b"b" * 100) + resp(b"GET", b"k"))
+    assert server.state.keyspace.dbs[0].items[b"k"].freq == 2   # the in-place SET and the GET
+
+
+def test_set_in_the_lane_under_memory_pressure_evicts_or_answers_oom():
+    server, conn, t = make(maxmemory=2 * MIB, debug=False)
+    value = b"v" * 8000
+    feed(conn, b"".join(resp(b"SET", b"k%d" % i, value) for i in range(1000)))
+    assert t.output() == b"+OK\r\n" * 1000                     # a full cache evicts, never fails
+    ks = server.state.keyspace
+    assert ks.stats.evicted_keys > 0
+    ks.check_invariants()
+    feed(conn, resp(b"CONFIG", b"SET", b"maxmemory-policy", b"noeviction"))
+    t.written.clear()
+    feed(conn, resp(b"SET", b"new", value) + resp(b"GET", b"new"))
+    assert t.output().startswith(b"-OOM ") and t.output().endswith(b"$-1\r\n")
+    ks.check_invariants()
 
 
 def test_rewrite_in_place_wakes_watchers():

@@ -4,6 +4,10 @@
 when set), then runs until SIGINT/SIGTERM or SHUTDOWN: it stops accepting, lets connections send
 their pending replies (bounded by SHUTDOWN_GRACE), closes them and returns 0.
 
+Write queue (Redis's beforeSleep): connections queue their small replies with `write_soon`; one
+callback per loop iteration writes them all once the iteration's input has been handled, so the
+replies of many clients leave back to back and a client is woken once per burst.
+
 Background tick (`hz` times a second): active expiry with a bounded time budget, slab automove,
 instantaneous-ops sampling, idle-client timeouts and the output soft limit of clients whose
 replies have stayed at it (Redis's clientsCron: a client that stopped reading adds no output, so

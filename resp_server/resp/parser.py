@@ -44,6 +44,7 @@ UNAUTH_BULK_MAX = 16 * 1024       # ... nor longer bulk strings than this
 FAST_BATCH_MAX = 64 * 1024        # the batch fast path copies at most this much of the buffer
 LAZY_MIN = 1024 * 1024            # plain big-argument buffers this big are committed lazily (mmap)
 FAST_ARGS_MAX = 1024              # requests with more arguments go through the general path
+READER_KEEP_MAX = 16 * 1024       # a connection keeps its hiredis reader after batches this small
 # The hiredis batch path accepts a buffer only when it can prove the buffer is made of complete,
 # canonical requests of bulk strings (what Redis itself would accept), at C speed:
 # - one translate pass maps digits to '0', '*' to itself and the other types whose replies decode
@@ -238,6 +239,8 @@ class RequestParser:
         except (_HiredisError, TypeError, IndexError):
             self.reader = None
             return None
+        if end - pos > READER_KEEP_MAX:
+            self.reader = None                 # its buffer grew to this batch: let it go
         return got
 
     def _parse_batch_py(self, buf: bytearray, pos: int, end: int, out: list) -> int:

@@ -198,9 +198,11 @@ class RequestParser:
 
     # --- parsing ------------------------------------------------------------------------------
     def parse_batch(self, buf: bytearray, pos: int, end: int, out: list) -> int:
-        """Fast path: append every complete small request in buf[pos:end] to `out`; return the
-        position of the first byte not consumed. Stops (leaving the rest to `parse`) at anything
-        unusual: an inline command, a big or malformed bulk, or an incomplete request."""
+        """Fast path: append every complete request of a buffered pipeline (at most
+        FAST_BATCH_MAX bytes, so a bulk in it is at most that big: it was received with its
+        header and is copied once, like Redis's query buffer) to `out`; return the position of
+        the first byte not consumed. Stops (leaving the rest to `parse`) at anything unusual: an
+        inline command, a malformed request, or an incomplete one."""
         if self.remaining or self.sink_crlf or not 0 < end - pos <= FAST_BATCH_MAX \
                 or not self.authenticated or buf[pos] != 42:
             return pos

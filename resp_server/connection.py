@@ -2,8 +2,10 @@
 
 Read path: `get_buffer` hands the transport the free tail of our read buffer, or - while a big
 bulk argument is being received - a writable memoryview of the slab chunk reserved for it, so the
-kernel copies the value straight into cache memory (`recv_into`). `buffer_updated` parses as many
-complete commands as the buffer holds and executes them in order (pipelining of any depth).
+kernel copies the value straight into cache memory (`recv_into`); on TCP, SO_RCVLOWAT meanwhile
+asks for wake-ups of at least RCVLOWAT bytes, never more than the value still lacks.
+`buffer_updated` parses as many complete commands as the buffer holds and executes them in
+order (pipelining of any depth).
 
 Write path: replies of one batch are accumulated by a ReplyWriter. Small replies are joined into
 one bytes and written when the loop has handled this iteration's input (`Server.write_soon`: one
@@ -27,6 +29,7 @@ closes without a reply, as Redis).
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 from typing import TYPE_CHECKING
 
@@ -54,6 +57,7 @@ READ_BUFFER = 256 * 1024          # initial read buffer; grows for long requests
 MIN_FREE = 16 * 1024              # free space get_buffer guarantees before a read
 FLUSH_AT = 256 * 1024             # flush small replies to the transport past this many bytes
 LINGER_RECENT = 1.0               # seconds: a client active this recently may have requests in flight
+RCVLOWAT = 512 * 1024             # SO_RCVLOWAT while a big value arrives (see _lowat_for)
 MEMORY_WAIT = 5.0                 # seconds a big value may wait for in-flight memory before OOM
 BIGVALUE_COMMANDS = frozenset((b"set", b"setnx", b"setex", b"psetex", b"getset", b"mset", b"msetnx"))
 
@@ -84,6 +88,8 @@ class Connection(asyncio.BufferedProtocol):
         self.draining = False              # replies sent, write side shut: dropping input until EOF
         self.peer_eof = False              # the client shut its write side
         self.memory_wait_since = 0.0       # when a big argument started waiting for memory
+        self.sock = None                   # the TCP socket, for SO_RCVLOWAT (None: not TCP)
+        self.lowat = 0                     # its SO_RCVLOWAT; 0 = not used on this connection
         self.write_queued = False          # in the server's write queue (replies written soon)
         self.soft_limit_since = 0.0        # server.clock() when output reached the soft limit
 
@@ -99,6 +105,10 @@ class Connection(asyncio.BufferedProtocol):
         self.client = ClientState(st, self, st.new_client_id(), _addr(peer), _addr(local))
         self.client.tls = self.tls
         self.parser.authenticated = self.client.authenticated   # unauthenticated limits from byte 0
+        sock = transport.get_extra_info("socket")
+        if not self.tls and isinstance(raw_peer, tuple) and sock is not None:
+            self.sock, self.lowat = sock, 1      # TCP: SO_RCVLOWAT for big values (TLS reads
+                                                 # ciphertext, unix sockets do not honour it)
         st.stats.total_connections_received += 1
         refusal = self.server.admission_error(self, raw_peer)
         if refusal:
@@ -193,10 +203,28 @@ class Connection(asyncio.BufferedProtocol):
     # --- reading ------------------------------------------------------------------------------
     def get_buffer(self, sizehint: int) -> memoryview:
         if self.parser.sink_left:
+            self._lowat_for(self.parser.sink_left)
             return self.parser.sink_view()
+        if self.lowat > 1:
+            self._set_lowat(1)
         if len(self.buf) - self.end < MIN_FREE:
             self._make_room()
         return self.view[self.end:]
+
+    def _lowat_for(self, left: int) -> None:
+        """While a big value arrives, ask the kernel to wake us only once RCVLOWAT bytes of it are
+        there (SO_RCVLOWAT), never for more than what is left of it: fewer, larger reads when
+        several big values arrive at once. Plain TCP only (`lowat` is 0 elsewhere)."""
+        want = RCVLOWAT if left >= RCVLOWAT else 1
+        if self.lowat and want != self.lowat:
+            self._set_lowat(want)
+
+    def _set_lowat(self, n: int) -> None:
+        self.lowat = n
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, n)
+        except OSError:
+            self.lowat = 0                 # not supported here: stop trying
 
     def _make_room(self) -> None:
         used = self.end - self.start
@@ -222,6 +250,7 @@ class Connection(asyncio.BufferedProtocol):
         if self.parser.sink_left:
             self.parser.sink_advance(nbytes)
             if self.parser.sink_left:
+                self._lowat_for(self.parser.sink_left)
                 return
         else:
             self.end += nbytes

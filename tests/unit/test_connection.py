@@ -254,3 +254,47 @@ def test_query_buffer_limit_closes_without_reply():
         feed(conn, b"x" * 300_000)                            # what still arrives is dropped
         assert t.output() == b"+PONG\r\n"
     server.state.keyspace.check_invariants()
+
+
+class LowatSocket:
+    """Records SO_RCVLOWAT settings (what connection_made finds as the transport's socket)."""
+
+    def __init__(self) -> None:
+        self.lowat: list[int] = []
+
+    def setsockopt(self, level, option, value) -> None:
+        import socket
+        assert (level, option) == (socket.SOL_SOCKET, socket.SO_RCVLOWAT)
+        self.lowat.append(value)
+
+
+def test_rcvlowat_follows_a_big_value_and_never_exceeds_what_is_left():
+    from resp_server.connection import RCVLOWAT
+
+    server = Server(ServerConfig(port=0, store=StoreConfig(maxmemory=64 * MIB)))
+    conn = Connection(server)
+    t = FakeTransport()
+    sock = LowatSocket()
+    t.get_extra_info = lambda name, default=None: {"peername": t.peer, "sockname": ("127.0.0.1", 6380),
+                                                   "socket": sock}.get(name, default)
+    conn.connection_made(t)
+    value = b"v" * (3 * RCVLOWAT)
+    data = resp(b"SET", b"k", value) + resp(b"PING")
+    left_when_set = []
+    real = conn._set_lowat
+
+    def spy(n):
+        left_when_set.append((n, conn.parser.sink_left))
+        real(n)
+    conn._set_lowat = spy
+    feed(conn, data, step=100_000)
+    assert t.output() == b"+OK\r\n+PONG\r\n"
+    assert sock.lowat == [RCVLOWAT, 1]                       # raised for the value, then back to 1
+    assert all(n <= left or n == 1 for n, left in left_when_set)
+    assert server.state.keyspace.dbs[0].items[b"k"].length == len(value)
+
+
+def test_rcvlowat_is_left_alone_without_a_tcp_socket():
+    _, conn, t = make()
+    feed(conn, resp(b"SET", b"k", b"v" * (2 * MIB)), step=100_000)
+    assert t.output() == b"+OK\r\n" and conn.lowat == 0

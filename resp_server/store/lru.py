@@ -1,38 +1,59 @@
-"""Exact LRU for one slab class: an OrderedDict of items, least recently used first.
+"""Exact LRU for one slab class, with lazy promotion: a min-heap of (stamp, seq, item) entries.
 
-`touch` is `move_to_end` (O(1), in C); the victim is the first member that may be evicted:
-pinned items are skipped (so are TTL-less items under volatile-lru, which makes a volatile victim
-search O(members) in the worst case - Redis samples instead; exact order was chosen over speed in
-that rare mode). Invariant: `order` holds each member exactly once, values are None.
+An access costs nothing here: the keyspace writes the item's `stamp` (its access time, strictly
+increasing) and `touch` has nothing left to do, where an ordered list would relink a node on
+every hit (with a large key set, cache misses on every GET). The heap catches up when a victim
+is wanted: the top entry is the smallest stamp *recorded*; if its item has been accessed since
+(item.stamp differs), it is re-keyed with the current stamp and the search goes on; if its item
+has left the policy (or was re-inserted), the entry is dropped. Recorded stamps never exceed
+current ones, so a top entry whose stamp is current is the least recently used member: the order
+is exact, not sampled. Each access re-keys at most one entry later: amortised O(log n) in C.
+
+Pinned items are skipped (and, under volatile-lru, TTL-less ones: a volatile search is O(members)
+in the worst case - Redis samples instead; exact order was chosen over speed in that rare mode).
+Removed items leave their entries behind until they surface or the heap is rebuilt (more than
+twice the members plus REBUILD_SLACK entries).
+
+Invariants: `members` maps each member to the stamp of its one live entry, which is in `heap`
+and is never greater than the item's stamp; every other entry is dead (its item is no longer a
+member, or the member's live entry carries another stamp).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Iterator
+from heapq import heapify, heappop, heappush, heapreplace
+from itertools import count
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from resp_server.store.items import Item
 
+REBUILD_SLACK = 1024      # dead entries tolerated beyond the members before the heap is rebuilt
+
 
 class LRUPolicy:
-    __slots__ = ("name", "evicts", "volatile", "order")
+    __slots__ = ("name", "evicts", "volatile", "members", "heap", "seq")
 
     def __init__(self, name: str = "allkeys-lru", volatile: bool = False, evicts: bool = True) -> None:
         self.name = name
         self.evicts = evicts                               # False: noeviction
         self.volatile = volatile                           # only items with a TTL are victims
-        self.order: OrderedDict[Item, None] = OrderedDict()  # LRU first
+        self.members: dict[Item, int] = {}                 # item -> stamp of its live entry
+        self.heap: list[tuple[int, int, Item]] = []        # (recorded stamp, seq, item)
+        self.seq = count()                                 # tie-break: items never compare
 
     def insert(self, item: Item) -> None:
-        self.order[item] = None
+        self.members[item] = item.stamp
+        heappush(self.heap, (item.stamp, next(self.seq), item))
 
     def touch(self, item: Item) -> None:
-        self.order.move_to_end(item)
+        pass  # the keyspace has written item.stamp; victim() re-keys lazily
 
     def remove(self, item: Item, evicted: bool = False) -> None:
-        del self.order[item]
+        del self.members[item]
+        if len(self.heap) > 2 * len(self.members) + REBUILD_SLACK:
+            self._rebuild()
 
     def can_evict(self, item: Item) -> bool:
         return self.evicts and not item.refcount and (not self.volatile or item.expire_at is not None)
@@ -40,25 +61,55 @@ class LRUPolicy:
     def victim(self) -> Item | None:
         if not self.evicts:
             return None
-        volatile = self.volatile
-        for item in self.order:
-            if item.refcount or (volatile and item.expire_at is None):
-                continue
-            return item
-        return None
+        heap, members, volatile = self.heap, self.members, self.volatile
+        skipped: list[tuple[int, int, Item]] = []
+        found = None
+        while heap:
+            stamp, _, item = heap[0]
+            if members.get(item) != stamp:
+                heappop(heap)                              # dead entry
+            elif item.stamp != stamp:
+                members[item] = item.stamp                 # accessed since: re-key, go on
+                heapreplace(heap, (item.stamp, next(self.seq), item))
+            elif item.refcount or (volatile and item.expire_at is None):
+                skipped.append(heappop(heap))              # least recent, but may not go
+            else:
+                found = item
+                break
+        for entry in skipped:
+            heappush(heap, entry)
+        return found
 
     def oldest(self) -> int | None:
         v = self.victim()
         return None if v is None else v.stamp
 
+    def _rebuild(self) -> None:
+        self.heap = [(stamp, next(self.seq), item) for item, stamp in self.members.items()]
+        heapify(self.heap)
+
     def __len__(self) -> int:
-        return len(self.order)
+        return len(self.members)
 
     def __iter__(self) -> Iterator[Item]:
-        return iter(list(self.order))
+        """Members from the eviction end (least recently used first)."""
+        return iter(sorted(self.members, key=_stamp_of))
 
     def __contains__(self, item: object) -> bool:
-        return item in self.order
+        return item in self.members
 
     def check_invariants(self) -> None:
-        assert all(v is None for v in self.order.values()), "LRU: unexpected values"
+        live = {}
+        for stamp, _, item in self.heap:
+            if self.members.get(item) == stamp:
+                assert id(item) not in live, f"LRU: two live entries for {item!r}"
+                live[id(item)] = item
+        assert len(live) == len(self.members), \
+            f"LRU: {len(self.members)} members but {len(live)} live heap entries"
+        for item, stamp in self.members.items():
+            assert stamp <= item.stamp, f"LRU: recorded stamp of {item!r} is ahead of its access"
+        assert len(self.heap) <= 2 * len(self.members) + REBUILD_SLACK + 1, "LRU: dead entries not rebuilt"
+
+
+def _stamp_of(item: Item) -> int:
+    return item.stamp

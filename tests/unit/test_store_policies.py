@@ -31,6 +31,7 @@ def test_lru_victim_order_touch_and_pins() -> None:
     its = items(5)
     for it in its:
         pol.insert(it)
+    its[0].stamp = 10                   # the keyspace stamps an access, then calls touch
     pol.touch(its[0])
     assert pol.victim() is its[1]
     its[1].refcount = 1

@@ -11,8 +11,9 @@ gives them back). An Item is a layout linked under a key in one database (`db` i
 None once unlinked). `refcount` counts pins: a pinned item is never evicted, moved or overwritten
 in place; unlinked while pinned it becomes a zombie whose chunks are freed by the last unpin.
 
-`stamp` orders accesses exactly: (clock ms << STAMP_TICK_BITS) | per-process tick, so LRU ties
-within one millisecond are still ordered, and `atime_ms` (OBJECT IDLETIME) is `stamp >> BITS`.
+`stamp` orders accesses exactly: clock ms << STAMP_TICK_BITS, or one more than the previous
+stamp when that is not larger (several accesses in one millisecond, a wall clock stepping back),
+so stamps strictly increase; `atime_ms` (OBJECT IDLETIME) is `stamp >> BITS`.
 `freq` is the S3-FIFO 2-bit access counter (OBJECT FREQ).
 """
 
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
     from resp_server.store.db import Db
     from resp_server.store.slabs import SlabAllocator
 
-STAMP_TICK_BITS = 20   # room for 1M accesses per millisecond before ties (Python does ~10k)
+STAMP_TICK_BITS = 20   # room for 1M accesses per millisecond before the ms part creeps (Python: ~10k)
 
 
 class OOMError(Exception):
@@ -97,7 +98,7 @@ class Item(Chunked):
         self.db: Db | None = None          # database holding the item; None when unlinked
         self.expire_at: int | None = None  # absolute ms, None = no TTL
         self.refcount = 0                  # pins held by readers (connections sending it)
-        self.stamp = 0                     # last access: ms << STAMP_TICK_BITS | tick
+        self.stamp = 0                     # last access (strictly increasing, see above)
         self.freq = 0                      # S3-FIFO access counter, 0..3
         self.seq = 0                       # insertion sequence in its db (SCAN cursor order)
         self.ttl_idx = -1                  # index in the db's TTL array, -1 without TTL

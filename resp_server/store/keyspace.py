@@ -46,7 +46,6 @@ KEY_OVERHEAD = 800          # bytes of Python objects per key beyond the key byt
                             # per key with dict, policy and index slack: RSS beyond the
                             # accounted bytes stays < 200 B per key)
 RESERVED_KEY_BYTES = KEY_OVERHEAD + 1024   # key overhead a reservation holds for its future key
-TICK_MASK = (1 << STAMP_TICK_BITS) - 1
 EXPIRE_SAMPLE = 20          # keys sampled per active-expiry round (Redis: 20)
 EXPIRE_REPEAT_PCT = 25      # repeat a db's round while more than this % of the sample expired
 RANDOM_KEY_TRIES = 100      # RANDOMKEY gives up skipping expired keys after this many draws
@@ -108,7 +107,7 @@ class Keyspace:
         self.pinned_items = 0                         # items with refcount > 0 (linked or zombie)
         self._zombies: set[Item] = set()              # unlinked while pinned: freed at last unpin
         self._reservations: set[Reservation] = set()  # live, not yet stored or released
-        self._tick = 0
+        self._last_stamp = 0                          # stamps strictly increase (see _new_stamp)
         self._over_cap = False                        # cap lowered below pinned memory: shrink later
         self._expire_db = 0                           # next db for the active expiry cycle
         self.used_memory_peak = 0
@@ -193,8 +192,10 @@ class Keyspace:
 
     def bump(self, item: Item, now: int) -> None:
         """An access to a live item at time `now` (ms): new stamp, LRU/frequency bump."""
-        self._tick = t = (self._tick + 1) & TICK_MASK
-        item.stamp = (now << STAMP_TICK_BITS) | t
+        stamp = now << STAMP_TICK_BITS
+        if stamp <= self._last_stamp:
+            stamp = self._last_stamp + 1
+        item.stamp = self._last_stamp = stamp
         pols = self._policies
         pols[item.cls].touch(item)
         if len(item.chunks) > 1 and item.cls != self._slabs.largest:
@@ -209,8 +210,14 @@ class Keyspace:
         return item
 
     def _new_stamp(self) -> int:
-        self._tick = t = (self._tick + 1) & TICK_MASK
-        return (self.clock() << STAMP_TICK_BITS) | t
+        """A fresh access stamp: the clock's ms shifted left, or one more than the last stamp -
+        strictly increasing even within a millisecond or when the wall clock steps back (exact
+        LRU orders by stamps)."""
+        stamp = self.clock() << STAMP_TICK_BITS
+        if stamp <= self._last_stamp:
+            stamp = self._last_stamp + 1
+        self._last_stamp = stamp
+        return stamp
 
     # --- reservations -----------------------------------------------------------------------
     def reserve(self, nbytes: int) -> Reservation:
@@ -264,8 +271,10 @@ class Keyspace:
     def read_view(self, item: Item, now: int) -> memoryview:
         """GET's common case: bump a live single-chunk item at time `now` and return its value's
         memoryview (valid until the item changes; the caller copies it out at once)."""
-        self._tick = t = (self._tick + 1) & TICK_MASK
-        item.stamp = (now << STAMP_TICK_BITS) | t
+        stamp = now << STAMP_TICK_BITS
+        if stamp <= self._last_stamp:
+            stamp = self._last_stamp + 1
+        item.stamp = self._last_stamp = stamp
         cls = item.cls
         self._policies[cls].touch(item)
         s = self._slabs
@@ -289,8 +298,10 @@ class Keyspace:
         h = item.chunks[0]
         off = (h & INDEX_MASK) * sizes[cls]
         s.mvs[h >> HANDLE_SHIFT][off:off + n] = value
-        self._tick = t = (self._tick + 1) & TICK_MASK
-        item.stamp = (now << STAMP_TICK_BITS) | t
+        stamp = now << STAMP_TICK_BITS
+        if stamp <= self._last_stamp:
+            stamp = self._last_stamp + 1
+        item.stamp = self._last_stamp = stamp
         self._policies[cls].touch(item)
         if self.on_modify is not None:
             self.on_modify(item.db.index, item.key)  # type: ignore[union-attr]

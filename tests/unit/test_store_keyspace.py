@@ -501,3 +501,20 @@ def test_key_overhead_estimate_is_within_200_bytes_of_python_memory() -> None:
     pages = ks.slabs.page_bytes / len(keys)
     assert per_key - pages <= KEY_OVERHEAD + 200, per_key - pages
     print(f"python bytes per key beyond slab pages: {per_key - pages:.0f}")
+
+
+def test_stamps_strictly_increase_when_the_clock_steps_back() -> None:
+    # Exact LRU orders by stamps: a wall clock stepping back must not make new accesses older.
+    from resp_server.config import StoreConfig
+    from resp_server.store.keyspace import Keyspace
+
+    now = [1_000_000]
+    ks = Keyspace(StoreConfig(policy="allkeys-lru", debug_invariants=True), clock=lambda: now[0])
+    for k in (b"a", b"b", b"c"):
+        ks.store(0, k, b"v")
+    now[0] -= 60_000                                     # NTP steps the clock back a minute
+    ks.lookup(0, b"a")
+    ks.store(0, b"b", b"w")
+    items = ks.dbs[0].items
+    assert items[b"c"].stamp < items[b"a"].stamp < items[b"b"].stamp
+    assert [i.key for i in ks._policies[items[b"c"].cls]] == [b"c", b"a", b"b"]

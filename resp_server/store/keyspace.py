@@ -197,9 +197,10 @@ class Keyspace:
             stamp = self._last_stamp + 1
         item.stamp = self._last_stamp = stamp
         pols = self._policies
-        pols[item.cls].touch(item)
-        if len(item.chunks) > 1 and item.cls != self._slabs.largest:
-            pols[self._slabs.largest].touch(item)
+        if pols[item.cls].touches:
+            pols[item.cls].touch(item)
+            if len(item.chunks) > 1 and item.cls != self._slabs.largest:
+                pols[self._slabs.largest].touch(item)
 
     def peek(self, db: int, key: bytes) -> Item | None:
         """The live item under key (lazy expiry), without LRU bump or stats."""
@@ -276,7 +277,9 @@ class Keyspace:
             stamp = self._last_stamp + 1
         item.stamp = self._last_stamp = stamp
         cls = item.cls
-        self._policies[cls].touch(item)
+        pol = self._policies[cls]
+        if pol.touches:
+            pol.touch(item)
         s = self._slabs
         h = item.chunks[0]
         off = (h & INDEX_MASK) * s.sizes[cls]
@@ -302,7 +305,9 @@ class Keyspace:
         if stamp <= self._last_stamp:
             stamp = self._last_stamp + 1
         item.stamp = self._last_stamp = stamp
-        self._policies[cls].touch(item)
+        pol = self._policies[cls]
+        if pol.touches:
+            pol.touch(item)
         if self.on_modify is not None:
             self.on_modify(item.db.index, item.key)  # type: ignore[union-attr]
         return True

@@ -34,6 +34,7 @@ REBUILD_SLACK = 1024      # dead entries tolerated beyond the members before the
 
 class LRUPolicy:
     __slots__ = ("name", "evicts", "volatile", "members", "heap", "seq")
+    touches = False            # the stamp is all an access changes: the keyspace skips touch()
 
     def __init__(self, name: str = "allkeys-lru", volatile: bool = False, evicts: bool = True) -> None:
         self.name = name

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 class Policy(Protocol):
     name: str
     evicts: bool                     # False for noeviction
+    touches: bool                    # False: touch() does nothing (the keyspace may skip it)
 
     def insert(self, item: Item) -> None: ...
     def touch(self, item: Item) -> None: ...

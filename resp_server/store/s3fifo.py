@@ -35,6 +35,7 @@ GHOST_MIN = 64       # ghost entries kept even for tiny classes
 
 class S3FIFOPolicy:
     __slots__ = ("name", "evicts", "small", "main", "ghost")
+    touches = True             # an access bumps freq
 
     def __init__(self, name: str = "allkeys-s3fifo") -> None:
         self.name = name

@@ -66,12 +66,14 @@ class ServerProc:
         return self.proc.returncode
 
 
-def start_ours(*args: str, port: int | None = None, wait: bool = True) -> ServerProc:
-    """Start `python -m resp_server` on a free port with extra CLI args; waits for PING."""
+def start_ours(*args: str, port: int | None = None, wait: bool = True, stderr=subprocess.PIPE,
+               kind: type[ServerProc] = ServerProc) -> ServerProc:
+    """Start `python -m resp_server` on a free port with extra CLI args; waits for PING.
+    `stderr` is where its log goes (a pipe, or a file descriptor); `kind` the handle's class."""
     port = port or free_port()
     cmd = [sys.executable, "-m", "resp_server", "--port", str(port), "--bind", "127.0.0.1", *args]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    sp = ServerProc(port, proc, list(args))
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
+    sp = kind(port, proc, list(args))
     if wait:
         try:
             wait_ping(port, proc)

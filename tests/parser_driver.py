@@ -54,3 +54,14 @@ class ParserDriver:
             if argv is None:
                 return
             self.on_request(argv)
+
+
+def split(data: bytes, cuts: list[int]) -> list[bytes]:
+    """`data` cut at the given points (taken modulo its length + 1): a read-boundary pattern."""
+    points = sorted({c % (len(data) + 1) for c in cuts})
+    chunks, last = [], 0
+    for c in points:
+        chunks.append(data[last:c])
+        last = c
+    chunks.append(data[last:])
+    return chunks

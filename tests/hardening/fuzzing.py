@@ -10,7 +10,7 @@ import random
 import re
 
 from resp_server.resp.parser import ByteSink, ProtocolError, RequestParser
-from tests.parser_driver import ParserDriver
+from tests.parser_driver import ParserDriver, split
 
 BIG = 40_000                       # > parser.BIG_ARG: the big-argument (sink) path
 
@@ -153,16 +153,6 @@ class Driver:
     def close(self) -> None:
         """The connection goes away: a half-parsed request is dropped."""
         self.parser.discard()
-
-
-def split(data: bytes, cuts: list[int]) -> list[bytes]:
-    points = sorted({c % (len(data) + 1) for c in cuts})
-    chunks, last = [], 0
-    for c in points:
-        chunks.append(data[last:c])
-        last = c
-    chunks.append(data[last:])
-    return chunks
 
 
 def run(data: bytes, cuts: list[int], batch: bool) -> Driver:

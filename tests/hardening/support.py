@@ -13,8 +13,6 @@ import ipaddress
 import json
 import os
 import socket
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -22,7 +20,8 @@ from pathlib import Path
 
 import hiredis
 
-from tests.conftest import ROOT, ServerProc, free_port, wait_ping
+from scripts.rawclient import encode
+from tests.conftest import ServerProc, start_ours
 
 FIGURES: Counter[str] = Counter()   # name -> value, summed over the run
 FIGURES_FILE = Path(os.environ.get("HARDENING_FIGURES", "/tmp/resp-hardening-figures.json"))
@@ -42,13 +41,7 @@ def save_figures() -> None:
 
 # --- raw RESP -------------------------------------------------------------------------------
 
-def cmd(*args: bytes | str | int) -> bytes:
-    """Encode one request as a RESP multibulk."""
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        b = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(b), b))
-    return b"".join(out)
+cmd = encode   # one request as a RESP multibulk (scripts/rawclient.py)
 
 
 class Raw:
@@ -152,18 +145,12 @@ class LoggedServer(ServerProc):
 
 
 def start_logged(*args: str) -> LoggedServer:
-    port = free_port()
     fd, path = tempfile.mkstemp(prefix="resp-hardening-", suffix=".log")
-    cmdline = [sys.executable, "-m", "resp_server", "--port", str(port), "--bind", "127.0.0.1", *args]
-    proc = subprocess.Popen(cmdline, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=fd)
-    os.close(fd)
-    sp = LoggedServer(port, proc, list(args))
-    sp.log_path = path
     try:
-        wait_ping(port, proc)
-    except RuntimeError:
-        sp.stop()
-        raise
+        sp = start_ours(*args, stderr=fd, kind=LoggedServer)
+    finally:
+        os.close(fd)
+    sp.log_path = path
     return sp
 
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resp_server.resp.parser import BIG_ARG, ByteSink, ProtocolError, RequestParser, split_inline
-from tests.parser_driver import ParserDriver
+from tests.parser_driver import ParserDriver, split
 
 
 def feed_all(chunks: list[bytes], parser: RequestParser | None = None,
@@ -144,13 +144,7 @@ def test_any_split_parses_the_same(args, cuts):
 
 def _check_splits(args, cuts, batch):
     data = b"".join(resp(*a) for a in args)
-    points = sorted({c % (len(data) + 1) for c in cuts})
-    chunks, last = [], 0
-    for c in points:
-        chunks.append(data[last:c])
-        last = c
-    chunks.append(data[last:])
-    assert feed_all(chunks, batch=batch) == args
+    assert feed_all(split(data, cuts), batch=batch) == args
 
 
 @settings(max_examples=300, deadline=None)

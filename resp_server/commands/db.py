@@ -52,8 +52,8 @@ def put(c: ClientState, key: bytes, value, expire_at: int | None = None,
         item = c.server.keyspace.store(c.db, key, value, expire_at=expire_at, keep_ttl=keep_ttl)
     except OOMError:
         raise RespError(ERR_OOM) from None
-    if _MARKS:
-        _MARKS.pop(id(item), None)
+    if has_history():
+        forget_history(item)
     return item
 
 

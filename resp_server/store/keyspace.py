@@ -192,10 +192,7 @@ class Keyspace:
 
     def bump(self, item: Item, now: int) -> None:
         """An access to a live item at time `now` (ms): new stamp, LRU/frequency bump."""
-        stamp = now << STAMP_TICK_BITS
-        if stamp <= self._last_stamp:
-            stamp = self._last_stamp + 1
-        item.stamp = self._last_stamp = stamp
+        item.stamp = self._stamp_at(now)
         pols = self._policies
         if pols[item.cls].touches:
             pols[item.cls].touch(item)
@@ -211,10 +208,13 @@ class Keyspace:
         return item
 
     def _new_stamp(self) -> int:
-        """A fresh access stamp: the clock's ms shifted left, or one more than the last stamp -
+        return self._stamp_at(self.clock())
+
+    def _stamp_at(self, now: int) -> int:
+        """A fresh access stamp: `now` (ms) shifted left, or one more than the last stamp -
         strictly increasing even within a millisecond or when the wall clock steps back (exact
-        LRU orders by stamps)."""
-        stamp = self.clock() << STAMP_TICK_BITS
+        LRU orders by stamps). read_view and rewrite inline it (the GET/SET lane)."""
+        stamp = now << STAMP_TICK_BITS
         if stamp <= self._last_stamp:
             stamp = self._last_stamp + 1
         self._last_stamp = stamp

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import shlex
 import sys
 from collections.abc import Callable, Sequence
@@ -147,6 +148,10 @@ def setup_logging(level: str) -> None:
 
 
 def install_loop() -> None:
+    """uvloop where installed, unless RESP_SERVER_LOOP=asyncio asks for the standard loop (both
+    are supported and tested; the standard one reads once per readiness event)."""
+    if os.environ.get("RESP_SERVER_LOOP", "").lower() == "asyncio":
+        return
     try:
         import uvloop
     except ImportError:

@@ -166,6 +166,7 @@ class Connection(asyncio.BufferedProtocol):
             return
         self.draining = True
         self.parser.discard()
+        self._lowat_for(0)
         self.deferred = []
         self.start = self.end = 0
         t.write_eof()
@@ -213,8 +214,11 @@ class Connection(asyncio.BufferedProtocol):
 
     def _lowat_for(self, left: int) -> None:
         """While a big value arrives, ask the kernel to wake us only once RCVLOWAT bytes of it are
-        there (SO_RCVLOWAT), never for more than what is left of it: fewer, larger reads when
-        several big values arrive at once. Plain TCP only (`lowat` is 0 elsewhere)."""
+        there (SO_RCVLOWAT), never for more than what is left of it (its CRLF excluded: those are
+        the only bytes certain to come): fewer, larger reads when several big values arrive at
+        once. `left` 0 (the value is complete, or abandoned) lowers it to 1 at once, not on the
+        next read: a read that is never reported (bytes below the watermark) never comes.
+        Plain TCP only (`lowat` is 0 elsewhere)."""
         want = RCVLOWAT if left >= RCVLOWAT else 1
         if self.lowat and want != self.lowat:
             self._set_lowat(want)
@@ -252,6 +256,7 @@ class Connection(asyncio.BufferedProtocol):
             if self.parser.sink_left:
                 self._lowat_for(self.parser.sink_left)
                 return
+            self._lowat_for(0)             # complete: the CRLF and what follows may be tiny
         else:
             self.end += nbytes
         self._process()
@@ -354,6 +359,7 @@ class Connection(asyncio.BufferedProtocol):
     def _abandon(self) -> None:
         """Drop the half-parsed request, send the replies already made and close."""
         self.parser.discard()
+        self._lowat_for(0)
         self.closing = True
         self.flush()
         if self.transport is not None:

@@ -294,6 +294,35 @@ def test_rcvlowat_follows_a_big_value_and_never_exceeds_what_is_left():
     assert server.state.keyspace.dbs[0].items[b"k"].length == len(value)
 
 
+def test_rcvlowat_drops_to_one_the_moment_a_value_completes():
+    """The read that completes a value may leave its CRLF in the kernel: a watermark still up
+    then would never let that read be reported (the hang under CPU load). After the completing
+    buffer_updated, before any further get_buffer, the watermark is 1 again."""
+    from resp_server.connection import RCVLOWAT
+
+    server = Server(ServerConfig(port=0, store=StoreConfig(maxmemory=64 * MIB)))
+    conn = Connection(server)
+    t = FakeTransport()
+    sock = LowatSocket()
+    t.get_extra_info = lambda name, default=None: {"peername": t.peer, "sockname": ("127.0.0.1", 6380),
+                                                   "socket": sock}.get(name, default)
+    conn.connection_made(t)
+    value = b"v" * (4 * RCVLOWAT)
+    data = resp(b"SET", b"k", value)
+    feed(conn, data[:-2 - 2 * RCVLOWAT])          # header and half the value
+    while conn.parser.sink_left:                  # the rest in reads as large as offered
+        buf = conn.get_buffer(-1)
+        assert conn.lowat == RCVLOWAT             # more than RCVLOWAT is still missing
+        n = min(len(buf), conn.parser.sink_left)
+        buf[:n] = b"v" * n
+        conn.buffer_updated(n)
+    assert conn.lowat == 1 and sock.lowat[-1] == 1       # no next read needed to lower it
+    buf = conn.get_buffer(-1)
+    buf[:2] = b"\r\n"
+    conn.buffer_updated(2)
+    assert t.output() == b"+OK\r\n"
+
+
 def test_rcvlowat_is_left_alone_without_a_tcp_socket():
     _, conn, t = make()
     feed(conn, resp(b"SET", b"k", b"v" * (2 * MIB)), step=100_000)

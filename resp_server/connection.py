@@ -29,9 +29,8 @@ closes without a reply, as Redis).
 from __future__ import annotations
 
 import asyncio
-import socket
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from resp_server.client import ClientState
 from resp_server.commands import fastpath
@@ -39,6 +38,7 @@ from resp_server.commands.connection import client_info_line
 from resp_server.commands.dispatch import discard_multi, execute
 from resp_server.config import OutputLimit
 from resp_server.flow_control import FlowControl
+from resp_server.input_buffer import InputBuffer, Watermark
 from resp_server.resp.encoder import ReplyWriter
 from resp_server.resp.parser import (
     ByteSink,
@@ -51,32 +51,48 @@ from resp_server.resp.replies import RespError
 from resp_server.store.items import OOMError
 
 if TYPE_CHECKING:
-    from resp_server.server import Server
+    import logging
 
-READ_BUFFER = 256 * 1024          # initial read buffer; grows for long requests of small args
-MIN_FREE = 16 * 1024              # free space get_buffer guarantees before a read
+    from resp_server.input_buffer import SharedReadBuffer
+    from resp_server.state import ServerState
+
 FLUSH_AT = 256 * 1024             # flush small replies to the transport past this many bytes
 LINGER_RECENT = 1.0               # seconds: a client active this recently may have requests in flight
-RCVLOWAT = 512 * 1024             # SO_RCVLOWAT while a big value arrives (see _lowat_for)
 MEMORY_WAIT = 5.0                 # seconds a big value may wait for in-flight memory before OOM
 BIGVALUE_COMMANDS = frozenset((b"set", b"setnx", b"setex", b"psetex", b"getset", b"mset", b"msetnx"))
 
 
+class Owner(Protocol):
+    """What a connection asks of whoever owns it (the Server): ownership points one way, the
+    owner holds its connections, a connection reports to it through these calls only."""
+
+    state: ServerState
+    log: logging.Logger
+    read_buffer: SharedReadBuffer
+    output_pause_copied: int           # stop reading a client with this much copied output
+
+    def admission_error(self, conn: Connection, peer: tuple | str) -> str | None: ...
+    def register(self, conn: Connection) -> None: ...
+    def unregister(self, conn: Connection) -> None: ...       # forgets it everywhere
+    def write_soon(self, conn: Connection) -> bool: ...
+    def wait_for_memory(self, conn: Connection) -> None: ...   # retry_memory() called later
+    def kick_memory_waiters(self) -> None: ...
+    def watch_soft_limit(self, conn: Connection, on: bool) -> None: ...
+    def add_pinned(self, nbytes: int) -> None: ...            # unsent pinned reply bytes
+    def pinned_over(self, conn_pinned: int) -> bool: ...
+    def clock(self) -> float: ...
+
+
 class Connection(asyncio.BufferedProtocol):
-    def __init__(self, server: Server, tls: bool = False) -> None:
+    def __init__(self, server: Owner, tls: bool = False) -> None:
         self.server = server
         self.state = server.state
         self.keyspace = server.state.keyspace
         self.tls = tls
         self.transport: asyncio.Transport | None = None
         self.client: ClientState | None = None
-        self.buf = bytearray(READ_BUFFER)
-        self.view = memoryview(self.buf)
-        self.start = 0                     # first unparsed byte in buf
-        self.end = 0                       # end of received bytes in buf
-        self.parser = RequestParser(self._sink_for, self._release_sink,
-                                    self.state.proto_max_bulk_len,
-                                    self.state.client_query_buffer_limit)
+        self.inbuf = InputBuffer(server.read_buffer)   # unparsed input (input_buffer.py)
+        self.parser = RequestParser(self._sink_for, self._release_sink, self.state)
         self.writer = ReplyWriter(pin=self.keyspace.pin)
         self.inflight: list = []           # pinned items whose memory the transport may still hold
         self.inflight_bytes = 0
@@ -88,8 +104,7 @@ class Connection(asyncio.BufferedProtocol):
         self.draining = False              # replies sent, write side shut: dropping input until EOF
         self.peer_eof = False              # the client shut its write side
         self.memory_wait_since = 0.0       # when a big argument started waiting for memory
-        self.sock = None                   # the TCP socket, for SO_RCVLOWAT (None: not TCP)
-        self.lowat = 0                     # its SO_RCVLOWAT; 0 = not used on this connection
+        self.lowat = Watermark(None)       # SO_RCVLOWAT while a big value arrives (TCP only)
         self.write_queued = False          # in the server's write queue (replies written soon)
         self.soft_limit_since = 0.0        # server.clock() when output reached the soft limit
 
@@ -107,7 +122,7 @@ class Connection(asyncio.BufferedProtocol):
         self.parser.authenticated = self.client.authenticated   # unauthenticated limits from byte 0
         sock = transport.get_extra_info("socket")
         if not self.tls and isinstance(raw_peer, tuple) and sock is not None:
-            self.sock, self.lowat = sock, 1      # TCP: SO_RCVLOWAT for big values (TLS reads
+            self.lowat = Watermark(sock)         # TCP: SO_RCVLOWAT for big values (TLS reads
                                                  # ciphertext, unix sockets do not honour it)
         st.stats.total_connections_received += 1
         refusal = self.server.admission_error(self, raw_peer)
@@ -118,13 +133,12 @@ class Connection(asyncio.BufferedProtocol):
             transport.close()
             return
         st.clients[self.client.id] = self.client
-        self.server.connections.add(self)
+        self.server.register(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closing = True
-        self.server.memory_waiters.pop(self, None)
-        self.server.over_soft_limit.discard(self)
-        self.parser.discard()
+        self.server.unregister(self)
+        self.parser.close()
         self._unpin_all()
         _, pins = self.writer.take()
         for item in pins:
@@ -134,7 +148,9 @@ class Connection(asyncio.BufferedProtocol):
             discard_multi(c)       # releases queued big values, unwatches
             self.state.monitors.discard(c)
             self.state.clients.pop(c.id, None)
-        self.server.connections.discard(self)
+            c.conn = None          # no cycle: a closed connection is freed by refcount at once
+        self.deferred = []
+        self.inbuf.drop()
 
     def eof_received(self) -> bool:
         # Half-close: answer what was already received, then close once replies are sent.
@@ -159,16 +175,16 @@ class Connection(asyncio.BufferedProtocol):
         t = self.transport
         if t is None or t.is_closing() or self.draining:
             return
-        quiet = not (t.get_write_buffer_size() or self.end > self.start or self.flow.reading_paused
+        quiet = not (t.get_write_buffer_size() or self.inbuf.pending() or self.flow.reading_paused
                      or self.deferred or time.time() - self.client.last_interaction < LINGER_RECENT)
         if self.peer_eof or quiet or not _can_write_eof(t):
             t.close()
             return
         self.draining = True
         self.parser.discard()
-        self._lowat_for(0)
+        self.lowat.for_value_left(0)
         self.deferred = []
-        self.start = self.end = 0
+        self.inbuf.drop()
         t.write_eof()
         self.flow.resume_reading()
 
@@ -194,58 +210,27 @@ class Connection(asyncio.BufferedProtocol):
         """Bytes received and not yet parsed (Redis's qbuf): the unparsed tail of the read
         buffer plus the part of a big argument already received into its sink (Redis holds
         that in its query buffer too)."""
-        return self.end - self.start + self.parser.sink_received()
+        return self.inbuf.pending() + self.parser.sink_received()
 
     def input_free(self) -> int:
         """Room for more input (Redis's qbuf-free): what the big argument in flight still
         expects, else the free tail of the read buffer."""
-        return self.parser.sink_left or len(self.buf) - self.end
+        return self.parser.sink_left or self.inbuf.free()
 
     # --- reading ------------------------------------------------------------------------------
     def get_buffer(self, sizehint: int) -> memoryview:
         if self.parser.sink_left:
-            self._lowat_for(self.parser.sink_left)
+            self.lowat.for_value_left(self.parser.sink_left)
             return self.parser.sink_view()
-        if self.lowat > 1:
-            self._set_lowat(1)
-        if len(self.buf) - self.end < MIN_FREE:
-            self._make_room()
-        return self.view[self.end:]
-
-    def _lowat_for(self, left: int) -> None:
-        """While a big value arrives, ask the kernel to wake us only once RCVLOWAT bytes of it are
-        there (SO_RCVLOWAT), never for more than what is left of it (its CRLF excluded: those are
-        the only bytes certain to come): fewer, larger reads when several big values arrive at
-        once. `left` 0 (the value is complete, or abandoned) lowers it to 1 at once, not on the
-        next read: a read that is never reported (bytes below the watermark) never comes.
-        Plain TCP only (`lowat` is 0 elsewhere)."""
-        want = RCVLOWAT if left >= RCVLOWAT else 1
-        if self.lowat and want != self.lowat:
-            self._set_lowat(want)
-
-    def _set_lowat(self, n: int) -> None:
-        self.lowat = n
-        try:
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVLOWAT, n)
-        except OSError:
-            self.lowat = 0                 # not supported here: stop trying
-
-    def _make_room(self) -> None:
-        used = self.end - self.start
-        if self.start and used <= len(self.buf) // 2:
-            self.buf[:used] = self.buf[self.start:self.end]
-        elif len(self.buf) * 2 > self.state.client_query_buffer_limit + READ_BUFFER:
+        if self.lowat.value > 1:
+            self.lowat.set(1)
+        room = self.inbuf.room(self.state.client_query_buffer_limit)
+        if room is None:                       # a request of small arguments past the limit
             if not self.closing:
                 self._query_buffer_limit()
-            self.start = self.end = 0          # closed: what is still read is dropped
-            return
-        else:
-            new = bytearray(max(len(self.buf) * 2, used + MIN_FREE))
-            new[:used] = self.view[self.start:self.end]
-            self.view.release()
-            self.buf = new
-            self.view = memoryview(new)
-        self.start, self.end = 0, used
+            self.inbuf.drop()                  # closed: what is still read is dropped
+            room = self.inbuf.room(self.state.client_query_buffer_limit)
+        return room
 
     def buffer_updated(self, nbytes: int) -> None:
         self.state.stats.total_net_input_bytes += nbytes
@@ -253,20 +238,19 @@ class Connection(asyncio.BufferedProtocol):
             return                         # closing: input is read only to be dropped
         if self.parser.sink_left:
             self.parser.sink_advance(nbytes)
-            if self.parser.sink_left:
-                self._lowat_for(self.parser.sink_left)
+            self.lowat.for_value_left(self.parser.sink_left)   # 0 once complete: its CRLF and
+            if self.parser.sink_left:                            # what follows may be tiny
                 return
-            self._lowat_for(0)             # complete: the CRLF and what follows may be tiny
         else:
-            self.end += nbytes
+            self.inbuf.received(nbytes)
         self._process()
 
     def _process(self) -> None:
         if self.closing or self.client is None:
             return
-        parser, client = self.parser, self.client
+        parser, client, inbuf = self.parser, self.client, self.inbuf
         client.last_interaction = time.time()
-        pos = self.start
+        buf, pos, end = inbuf.buf, inbuf.start, inbuf.end
         batch: list = []
         self.processing = True
         try:
@@ -276,22 +260,24 @@ class Connection(asyncio.BufferedProtocol):
                     self._run_batch(client, batch)
                     batch = []
                     continue
-                pos = parser.parse_batch(self.buf, pos, self.end, batch)
+                pos = parser.parse_batch(buf, pos, end, batch)
                 if batch:
                     self._run_batch(client, batch)
                     batch.clear()
-                    if pos >= self.end and not self.deferred:
+                    if pos >= end and not self.deferred:
                         break                 # the whole buffer was one batch: done
                 else:
                     try:
-                        argv, pos = parser.parse(self.buf, pos, self.end)
+                        argv, pos = parser.parse(buf, pos, end)
                     except QueryBufferLimit:
-                        self.start = pos
+                        inbuf.start = pos
                         self._query_buffer_limit()
+                        inbuf.drop()
                         return
                     except ProtocolError as e:
-                        self.start = pos
+                        inbuf.start = pos
                         self._protocol_error(str(e))
+                        inbuf.drop()
                         return
                     if argv is None:
                         if parser.blocked:
@@ -302,13 +288,13 @@ class Connection(asyncio.BufferedProtocol):
                     self.flush()
         finally:
             self.processing = False
-        self.start = pos
-        if pos == self.end:
-            self.start = self.end = 0
+        if self.closing:
+            inbuf.drop()
+        else:
+            inbuf.settle(pos)                 # an incomplete tail moves out of the shared buffer
         if self.closing or self.writer.parts or not self.server.write_soon(self):
             self.flush()
-        if self.server.memory_waiters:
-            self.server.kick_memory_waiters()   # what we stored or dropped may free memory
+        self.server.kick_memory_waiters()       # what we stored or dropped may free memory
         if self.closing:
             self._close_when_sent()
 
@@ -353,13 +339,14 @@ class Connection(asyncio.BufferedProtocol):
         (7.2 adds an INFO counter, client_query_buffer_limit_disconnections; 7.0 has none)."""
         self.server.log.warning("Closing client that reached max query buffer length: %s "
                                 "(qbuf initial bytes: %r)", client_info_line(self.client),
-                                bytes(self.buf[self.start:min(self.start + 64, self.end)]))
+                                bytes(self.inbuf.buf[self.inbuf.start:
+                                                     min(self.inbuf.start + 64, self.inbuf.end)]))
         self._abandon()
 
     def _abandon(self) -> None:
         """Drop the half-parsed request, send the replies already made and close."""
         self.parser.discard()
-        self._lowat_for(0)
+        self.lowat.for_value_left(0)
         self.closing = True
         self.flush()
         if self.transport is not None:
@@ -391,7 +378,7 @@ class Connection(asyncio.BufferedProtocol):
     def _wait_for_memory(self) -> None:
         """Stop reading until the server retries us (memory freed, or the next tick)."""
         self.flow.pause_reading()
-        self.server.memory_waiters[self] = None
+        self.server.wait_for_memory(self)
 
     def retry_memory(self) -> None:
         """Called by the server: try the blocked big argument again."""
@@ -439,7 +426,7 @@ class Connection(asyncio.BufferedProtocol):
             pinned = sum(i.length for i in pins)
             self.inflight.extend(pins)
             self.inflight_bytes += pinned
-            self.server.pinned_inflight += pinned
+            self.server.add_pinned(pinned)
         self._after_write(n if self.tls else n - pinned)   # TLS encrypts: every byte is a copy
 
     def _after_write(self, copied: int) -> None:
@@ -480,14 +467,14 @@ class Connection(asyncio.BufferedProtocol):
         now = self.server.clock()
         if not self.soft_limit_since:
             self.soft_limit_since = now
-            self.server.over_soft_limit.add(self)
+            self.server.watch_soft_limit(self, True)
             return False
         return now - self.soft_limit_since > lim.soft_seconds
 
     def _soft_limit_clear(self) -> None:
         if self.soft_limit_since:
             self.soft_limit_since = 0.0
-            self.server.over_soft_limit.discard(self)
+            self.server.watch_soft_limit(self, False)
 
     def _output_over_bounds(self, pending: int) -> bool:
         """Do this client's unsent replies exceed the copied or pinned bounds?"""
@@ -502,7 +489,7 @@ class Connection(asyncio.BufferedProtocol):
         self._drained()
         if self.flow.reading_paused and not self.closing:
             self.flow.resume_reading()
-            if self.end > self.start or self.deferred:
+            if self.inbuf.pending() or self.deferred:
                 self._process()
 
     def _drained(self) -> None:
@@ -516,7 +503,7 @@ class Connection(asyncio.BufferedProtocol):
             unpin = self.keyspace.unpin
             for item in self.inflight:
                 unpin(item)
-            self.server.pinned_inflight -= self.inflight_bytes
+            self.server.add_pinned(-self.inflight_bytes)
             self.inflight = []
             self.inflight_bytes = 0
 

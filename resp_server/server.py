@@ -25,6 +25,7 @@ import time
 
 from resp_server.config import MIB, REDIS_COMPAT_VERSION, VERSION, ServerConfig
 from resp_server.connection import Connection
+from resp_server.input_buffer import SharedReadBuffer
 from resp_server.state import ServerState
 
 SHUTDOWN_GRACE = 5.0          # seconds connections get to flush replies on shutdown
@@ -64,9 +65,31 @@ class Server:
         self.clock = time.monotonic                # soft-limit time (tests inject their own)
         self._kick_scheduled = False
         self.write_queue: list[Connection] = []  # replies to write before the loop polls again
+        self.read_buffer = SharedReadBuffer()    # where every connection's reads land
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self.protected_mode = config.protected_mode
+
+    # --- the Owner interface of connection.py ------------------------------------------------
+    def register(self, conn: Connection) -> None:
+        self.connections.add(conn)
+
+    def unregister(self, conn: Connection) -> None:
+        self.connections.discard(conn)
+        self.memory_waiters.pop(conn, None)
+        self.over_soft_limit.discard(conn)
+
+    def wait_for_memory(self, conn: Connection) -> None:
+        self.memory_waiters[conn] = None
+
+    def watch_soft_limit(self, conn: Connection, on: bool) -> None:
+        if on:
+            self.over_soft_limit.add(conn)
+        else:
+            self.over_soft_limit.discard(conn)
+
+    def add_pinned(self, nbytes: int) -> None:
+        self.pinned_inflight += nbytes
 
     # --- admission ------------------------------------------------------------------------
     def admission_error(self, conn: Connection, peer: tuple | str) -> str | None:
@@ -177,7 +200,7 @@ class Server:
 
     def kick_memory_waiters(self) -> None:
         """Retry blocked big values soon (once per loop iteration, whatever the number of kicks)."""
-        if not self._kick_scheduled:
+        if self.memory_waiters and not self._kick_scheduled:
             try:
                 loop = asyncio.get_running_loop()
             except RuntimeError:   # no loop (protocol unit tests): the tick or caller retries

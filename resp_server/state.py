@@ -1,8 +1,9 @@
 """Shared server state injected into every connection: config, keyspace, clients, stats, WATCH.
 
 ServerState is the one object handlers reach through `client.server`. Runtime-tunable settings
-(CONFIG SET) live in `settings`, seeded from the frozen ServerConfig; the keyspace is told about
-memory settings through `apply_memory_settings`.
+(CONFIG SET) are plain attributes seeded from the frozen ServerConfig (requirepass, timeout,
+maxclients, proto_max_bulk_len, ...); memory settings live in the keyspace, which CONFIG SET tells
+directly (Keyspace.set_maxmemory / set_policy). Connections read the limits live from here.
 """
 
 from __future__ import annotations
@@ -10,14 +11,20 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from resp_server.config import ServerConfig
 from resp_server.stats import Slowlog, Stats
 from resp_server.store.keyspace import Keyspace
 
-if TYPE_CHECKING:
-    from resp_server.client import ClientState
+
+class Watcher(Protocol):
+    """What the shared state sees of a client (client.py's ClientState): its WATCHed keys.
+    Imports point one way: client.py knows ServerState, this module knows no client class."""
+
+    id: int
+    watched: set[tuple[int, bytes]]
+    watch_dirty: bool
 
 
 class ServerState:
@@ -31,9 +38,9 @@ class ServerState:
         self.keyspace = Keyspace(config.store)   # its on_modify hook is set while keys are WATCHed
         self.stats = Stats()
         self.slowlog = Slowlog(config.slowlog_max_len)
-        self.clients: dict[int, ClientState] = {}
-        self.monitors: set[ClientState] = set()
-        self.watchers: dict[tuple[int, bytes], set[ClientState]] = {}
+        self.clients: dict[int, Watcher] = {}         # ClientStates by id (client.py)
+        self.monitors: set[Watcher] = set()           # clients in MONITOR
+        self.watchers: dict[tuple[int, bytes], set[Watcher]] = {}
         self.next_client_id = 1
         self.shutdown_requested: Callable[[], None] | None = None   # set by server.py
         # CONFIG GET/SET view; values are strings as redis.conf spells them.
@@ -68,12 +75,12 @@ class ServerState:
         return cid
 
     # --- WATCH ------------------------------------------------------------------------------
-    def watch(self, client: ClientState, db: int, key: bytes) -> None:
+    def watch(self, client: Watcher, db: int, key: bytes) -> None:
         client.watched.add((db, key))
         self.watchers.setdefault((db, key), set()).add(client)
         self.keyspace.on_modify = self.touch_watched
 
-    def unwatch_all(self, client: ClientState) -> None:
+    def unwatch_all(self, client: Watcher) -> None:
         for dk in client.watched:
             s = self.watchers.get(dk)
             if s is not None:

@@ -27,7 +27,9 @@ from __future__ import annotations
 import mmap
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import chain
+from typing import Protocol
 
 try:  # hiredis parses pipelines of small requests in C; the pure-Python path is the fallback
     from hiredis import ProtocolError as _HiredisError
@@ -120,15 +122,37 @@ class DiscardSink:
 SinkFactory = Callable[[list, int], object]   # returns a sink, or None: "no memory yet, retry"
 
 
+class Limits(Protocol):
+    """The request limits a parser enforces (the server's live settings: ServerState)."""
+
+    proto_max_bulk_len: int            # longest bulk argument
+    client_query_buffer_limit: int     # bound on a request's bytes held outside slab memory
+
+
+@dataclass
+class FixedLimits:
+    """Limits that do not change (parser tests, fuzzers); Redis's defaults."""
+
+    proto_max_bulk_len: int = 512 * 1024 * 1024
+    client_query_buffer_limit: int = 1024 * 1024 * 1024
+
+
+def _no_sink(argv: list, n: int) -> object:
+    return DiscardSink(n)
+
+
+def _no_release(sink: object) -> None:
+    return None
+
+
 class RequestParser:
     __slots__ = ("argv", "remaining", "bulk_len", "sink", "sink_views", "sink_index",
                  "sink_offset", "sink_left", "sink_crlf", "sink_factory", "release",
-                 "max_bulk_len", "authenticated", "held", "max_query", "blocked", "reader")
+                 "limits", "authenticated", "held", "blocked", "reader")
 
     def __init__(self, sink_factory: SinkFactory | None = None,
                  release: Callable[[object], None] | None = None,
-                 max_bulk_len: int = 512 * 1024 * 1024,
-                 max_query: int = 1024 * 1024 * 1024) -> None:
+                 limits: Limits | None = None) -> None:
         self.argv: list = []           # arguments of the request being parsed
         self.remaining = 0             # arguments still expected (0: at a request boundary)
         self.bulk_len = -1             # length of the bulk whose header was read, else -1
@@ -140,10 +164,9 @@ class RequestParser:
         self.sink_crlf = False         # big argument complete, its CRLF still expected
         self.sink_factory = sink_factory or (lambda argv, n: ByteSink(n))
         self.release = release or (lambda sink: None)
-        self.max_bulk_len = max_bulk_len
+        self.limits = limits or FixedLimits()   # read at every check: CONFIG SET applies at once
         self.authenticated = True
         self.held = 0                  # bytes of this request's arguments held outside slab memory
-        self.max_query = max_query     # client-query-buffer-limit: bound on `held`
         self.blocked = False           # a big argument waits for memory (sink_factory gave None)
         self.reader = None             # hiredis reader, kept while it ends batches empty
 
@@ -178,6 +201,15 @@ class RequestParser:
             v[:n] = data[done:done + n]
             done += n
             self.sink_advance(n)
+
+    def close(self) -> None:
+        """The connection is gone: discard what is half-parsed and drop the callbacks into it, so
+        that connection and parser hold no reference cycle (freed by refcount, not by the
+        cycle collector)."""
+        self.discard()
+        self.sink_factory = _no_sink
+        self.release = _no_release
+        self.reader = None
 
     def discard(self) -> None:
         """Drop a half-parsed request (connection closed or protocol error): release its sinks."""
@@ -374,7 +406,7 @@ class RequestParser:
         n = strict_int(buf[pos + 1:nl])
         if n is None:
             raise ProtocolError("ERR Protocol error: invalid bulk length")
-        if n < 0 or n > self.max_bulk_len:
+        if n < 0 or n > self.limits.proto_max_bulk_len:
             raise ProtocolError("ERR Protocol error: invalid bulk length")
         if n > UNAUTH_BULK_MAX and not self.authenticated:
             raise ProtocolError("ERR Protocol error: unauthenticated bulk length")
@@ -384,7 +416,7 @@ class RequestParser:
         """Count n more bytes of this request held outside slab memory (small arguments, plain
         buffers of big ones) against client-query-buffer-limit."""
         self.held += n
-        if self.held > self.max_query:
+        if self.held > self.limits.client_query_buffer_limit:
             raise QueryBufferLimit("client reached max query buffer length")
 
     def _start_sink(self, buf: bytearray, pos: int, end: int, n: int) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import re
 
-from resp_server.resp.parser import ByteSink, ProtocolError, RequestParser
+from resp_server.resp.parser import ByteSink, FixedLimits, ProtocolError, RequestParser
 from tests.parser_driver import ParserDriver, split
 
 BIG = 40_000                       # > parser.BIG_ARG: the big-argument (sink) path
@@ -118,7 +118,8 @@ class Driver:
 
     def __init__(self, batch: bool, max_query: int = 1 << 30) -> None:
         self.live: set = set()
-        self.parser = RequestParser(self._sink_for, self._release, 512 * 1024 * 1024, max_query)
+        self.parser = RequestParser(self._sink_for, self._release,
+                                    FixedLimits(client_query_buffer_limit=max_query))
         self.driver = ParserDriver(self.parser, batch, self._take)
         self.out: list[list[bytes]] = []
         self.error: str | None = None

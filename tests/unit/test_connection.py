@@ -163,10 +163,10 @@ def test_query_buffer_sizes_come_from_the_read_buffer():
     server, conn, t = make()
     feed(conn, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$10\r\nabc")      # header read, 3 value bytes held
     assert conn.input_pending() == 3
-    assert conn.input_free() == len(conn.buf) - conn.end
+    assert conn.input_free() == len(conn.inbuf.buf) - 3 and conn.inbuf.private
     feed(conn, b"defghij\r\n")
     assert t.output() == b"+OK\r\n"
-    assert conn.input_pending() == 0 and conn.input_free() == len(conn.buf)
+    assert conn.input_pending() == 0 and conn.input_free() == 0   # nothing pending: no buffer
     value = b"x" * 100_000                                        # a big argument: its sink counts
     feed(conn, resp(b"SET", b"big", value)[:-50_002])
     assert conn.input_pending() == 50_000 and conn.input_free() == 50_000
@@ -269,7 +269,7 @@ class LowatSocket:
 
 
 def test_rcvlowat_follows_a_big_value_and_never_exceeds_what_is_left():
-    from resp_server.connection import RCVLOWAT
+    from resp_server.input_buffer import RCVLOWAT
 
     server = Server(ServerConfig(port=0, store=StoreConfig(maxmemory=64 * MIB)))
     conn = Connection(server)
@@ -281,12 +281,12 @@ def test_rcvlowat_follows_a_big_value_and_never_exceeds_what_is_left():
     value = b"v" * (3 * RCVLOWAT)
     data = resp(b"SET", b"k", value) + resp(b"PING")
     left_when_set = []
-    real = conn._set_lowat
+    real = sock.setsockopt
 
-    def spy(n):
+    def spy(level, option, n):
         left_when_set.append((n, conn.parser.sink_left))
-        real(n)
-    conn._set_lowat = spy
+        real(level, option, n)
+    sock.setsockopt = spy
     feed(conn, data, step=100_000)
     assert t.output() == b"+OK\r\n+PONG\r\n"
     assert sock.lowat == [RCVLOWAT, 1]                       # raised for the value, then back to 1
@@ -298,7 +298,7 @@ def test_rcvlowat_drops_to_one_the_moment_a_value_completes():
     """The read that completes a value may leave its CRLF in the kernel: a watermark still up
     then would never let that read be reported (the hang under CPU load). After the completing
     buffer_updated, before any further get_buffer, the watermark is 1 again."""
-    from resp_server.connection import RCVLOWAT
+    from resp_server.input_buffer import RCVLOWAT
 
     server = Server(ServerConfig(port=0, store=StoreConfig(maxmemory=64 * MIB)))
     conn = Connection(server)
@@ -312,11 +312,11 @@ def test_rcvlowat_drops_to_one_the_moment_a_value_completes():
     feed(conn, data[:-2 - 2 * RCVLOWAT])          # header and half the value
     while conn.parser.sink_left:                  # the rest in reads as large as offered
         buf = conn.get_buffer(-1)
-        assert conn.lowat == RCVLOWAT             # more than RCVLOWAT is still missing
+        assert conn.lowat.value == RCVLOWAT       # more than RCVLOWAT is still missing
         n = min(len(buf), conn.parser.sink_left)
         buf[:n] = b"v" * n
         conn.buffer_updated(n)
-    assert conn.lowat == 1 and sock.lowat[-1] == 1       # no next read needed to lower it
+    assert conn.lowat.value == 1 and sock.lowat[-1] == 1  # no next read needed to lower it
     buf = conn.get_buffer(-1)
     buf[:2] = b"\r\n"
     conn.buffer_updated(2)
@@ -326,4 +326,4 @@ def test_rcvlowat_drops_to_one_the_moment_a_value_completes():
 def test_rcvlowat_is_left_alone_without_a_tcp_socket():
     _, conn, t = make()
     feed(conn, resp(b"SET", b"k", b"v" * (2 * MIB)), step=100_000)
-    assert t.output() == b"+OK\r\n" and conn.lowat == 0
+    assert t.output() == b"+OK\r\n" and conn.lowat.value == 0

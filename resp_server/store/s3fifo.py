@@ -76,39 +76,40 @@ class S3FIFOPolicy:
         return not item.refcount
 
     def victim(self) -> Item | None:
-        """The next item to evict (left in place; promotions and CLOCK passes happen here)."""
-        tries = 2 * len(self.small) + (FREQ_MAX + 2) * len(self.main) + 1
-        while tries > 0 and (self.small or self.main):
-            tries -= 1
-            if self.small and (not self.main or len(self.small) >= SMALL_RATIO * len(self)):
-                item = self._small_step()
+        """The next item to evict (left in place; promotions and CLOCK passes happen here), or
+        None only when every member is pinned. Terminates: promotions (at most one per member
+        of S) and freq decrements (at most FREQ_MAX per member) are finite, and between two of
+        them a queue is rotated at most once around (its pinned items), after which the other
+        queue is tried even when the size rule prefers this one."""
+        small, main = self.small, self.main
+        pinned_small = pinned_main = 0          # pinned items rotated in a row, per queue
+        while True:
+            try_small = len(small) > pinned_small
+            try_main = len(main) > pinned_main
+            if not (try_small or try_main):
+                return None
+            if try_small and (not try_main or len(small) >= SMALL_RATIO * len(self)):
+                item = next(iter(small))
+                if item.freq >= PROMOTE_FREQ:
+                    del small[item]
+                    main[item] = None
+                    pinned_small = 0
+                elif item.refcount:
+                    small.move_to_end(item)
+                    pinned_small += 1
+                else:
+                    return item
             else:
-                item = self._main_step()
-            if item is not None:
-                return item
-        return None
-
-    def _small_step(self) -> Item | None:
-        item = next(iter(self.small))
-        if item.freq >= PROMOTE_FREQ:
-            del self.small[item]
-            self.main[item] = None
-            return None
-        if item.refcount:
-            self.small.move_to_end(item)
-            return None
-        return item
-
-    def _main_step(self) -> Item | None:
-        item = next(iter(self.main))
-        if item.freq > 0:
-            item.freq -= 1
-            self.main.move_to_end(item)
-            return None
-        if item.refcount:
-            self.main.move_to_end(item)
-            return None
-        return item
+                item = next(iter(main))
+                if item.freq > 0:
+                    item.freq -= 1
+                    main.move_to_end(item)
+                    pinned_main = 0
+                elif item.refcount:
+                    main.move_to_end(item)
+                    pinned_main += 1
+                else:
+                    return item
 
     def oldest(self) -> int | None:
         """Stamp of the oldest unpinned member of S or M (an age estimate for automove)."""

@@ -24,48 +24,23 @@ ProtocolError with Redis's message; the connection replies it and closes that cl
 
 from __future__ import annotations
 
-import mmap
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain
 from typing import Protocol
 
-try:  # hiredis parses pipelines of small requests in C; the pure-Python path is the fallback
-    from hiredis import ProtocolError as _HiredisError
-    from hiredis import Reader as _Reader
-except ImportError:  # pragma: no cover - hiredis is a declared dependency
-    _Reader = None
+from resp_server.resp.batch import FAST_BATCH_MAX, HiredisBatch, parse_batch_py
+from resp_server.resp.inline import split_inline
+from resp_server.resp.sinks import BIG_ARG, ByteSink, DiscardSink
 
-BIG_ARG = 32 * 1024               # bulk arguments of this size or more get a sink of their own
+__all__ = ["BIG_ARG", "ByteSink", "DiscardSink", "FixedLimits", "Limits", "ProtocolError",
+           "QueryBufferLimit", "RequestParser", "split_inline", "strict_int"]
+
 INLINE_MAX = 64 * 1024            # longest inline request / header line (Redis PROTO_INLINE_MAX_SIZE)
 MULTIBULK_MAX = 1024 * 1024       # most arguments in one request (Redis caps at INT_MAX; be sane)
 INT_MAX = 2**31 - 1               # Redis's bound on a multibulk count ("invalid multibulk length")
 UNAUTH_MULTIBULK_MAX = 10         # unauthenticated clients may not send more arguments than this
 UNAUTH_BULK_MAX = 16 * 1024       # ... nor longer bulk strings than this
-FAST_BATCH_MAX = 64 * 1024        # the batch fast path copies at most this much of the buffer
-LAZY_MIN = 1024 * 1024            # plain big-argument buffers this big are committed lazily (mmap)
-FAST_ARGS_MAX = 1024              # requests with more arguments go through the general path
-READER_KEEP_MAX = 16 * 1024       # a connection keeps its hiredis reader after batches this small
-# The hiredis batch path accepts a buffer only when it can prove the buffer is made of complete,
-# canonical requests of bulk strings (what Redis itself would accept), at C speed:
-# - one translate pass maps digits to '0', '*' to itself and the other types whose replies decode
-#   to bytes or lists (+ ( = ~ % > |) to '!'. hiredis builds aggregates eagerly, so `*2147483648`
-#   would make it allocate gigabytes: "*0000000" or "!0000000" sends the buffer to the Python parser.
-# - hiredis itself rejects lengths with signs or leading zeros, and inline requests;
-# - no '!' anywhere (text values: redis-benchmark's, keys, JSON...): every element hiredis read
-#   is a bulk string or a type that does not decode to bytes - `b"".join` over all arguments
-#   raises for ints, nils, errors and nested aggregates - and a sentinel `:1\r\n` fed after the
-#   batch comes back as the integer 1 only when the reader stopped at a request boundary;
-# - a '!' in the data (binary values): `_canonical_offsets` walks the canonical layout of what
-#   hiredis returned and finds '*' at every request's offset, '$' at every argument's and the
-#   end at `end`. By induction from the first byte, hiredis then read exactly that layout (a type
-#   byte hidden behind a lax bulk terminator, which Redis also skips unchecked, would sit at one of
-#   those offsets).
-_GUARD = bytes.maketrans(b"0123456789*+(=~%>|", b"0000000000*!!!!!!!")
-_HUGE_AGGREGATE = b"*0000000"
-_HUGE_OTHER = b"!0000000"
-_SENTINEL = b":1\r\n"
 
 
 class ProtocolError(Exception):
@@ -74,49 +49,6 @@ class ProtocolError(Exception):
 
 class QueryBufferLimit(ProtocolError):
     """client-query-buffer-limit passed: like Redis, the connection closes without a reply."""
-
-
-class ByteSink:
-    """A plain buffer sink for big arguments of commands that do not store them in slabs.
-
-    From LAZY_MIN bytes on, the value is received into an anonymous mapping whose pages the
-    kernel commits only as bytes arrive: announcing a 512 MiB argument costs nothing until it is
-    sent (`bytearray(n)` would zero, and so commit, all of it at once). The finished argument is
-    `value()`: the bytearray, or the received bytes copied out of the mapping."""
-
-    __slots__ = ("buf", "length", "consumed")
-
-    def __init__(self, length: int) -> None:
-        self.buf: bytearray | mmap.mmap = (mmap.mmap(-1, length) if length >= LAZY_MIN
-                                           else bytearray(length))
-        self.length = length
-        self.consumed = False
-
-    def views(self) -> list[memoryview]:
-        return [memoryview(self.buf)]
-
-    def value(self) -> bytes | bytearray:
-        return self.buf if isinstance(self.buf, bytearray) else self.buf[:]
-
-
-_SCRATCH = memoryview(bytearray(1024 * 1024))   # where refused big values are received and dropped
-
-
-class DiscardSink:
-    """A sink that receives a big argument and keeps none of it (the command will answer OOM).
-
-    Its views all alias one shared 1 MiB scratch buffer, so a value that can get no slab memory
-    is drained from the socket without holding memory outside maxmemory."""
-
-    __slots__ = ("length", "consumed")
-
-    def __init__(self, length: int) -> None:
-        self.length = length
-        self.consumed = True     # nothing to release
-
-    def views(self) -> list[memoryview]:
-        full, rest = divmod(self.length, len(_SCRATCH))
-        return [_SCRATCH] * full + ([_SCRATCH[:rest]] if rest else [])
 
 
 SinkFactory = Callable[[list, int], object]   # returns a sink, or None: "no memory yet, retry"
@@ -148,7 +80,7 @@ def _no_release(sink: object) -> None:
 class RequestParser:
     __slots__ = ("argv", "remaining", "bulk_len", "sink", "sink_views", "sink_index",
                  "sink_offset", "sink_left", "sink_crlf", "sink_factory", "release",
-                 "limits", "authenticated", "held", "blocked", "reader")
+                 "limits", "authenticated", "held", "blocked", "batch")
 
     def __init__(self, sink_factory: SinkFactory | None = None,
                  release: Callable[[object], None] | None = None,
@@ -168,7 +100,7 @@ class RequestParser:
         self.authenticated = True
         self.held = 0                  # bytes of this request's arguments held outside slab memory
         self.blocked = False           # a big argument waits for memory (sink_factory gave None)
-        self.reader = None             # hiredis reader, kept while it ends batches empty
+        self.batch: HiredisBatch | None = None   # the C batch parser (made at first use)
 
     # --- the big-argument path, driven by the connection ---------------------------------
     def sink_view(self) -> memoryview:
@@ -209,7 +141,7 @@ class RequestParser:
         self.discard()
         self.sink_factory = _no_sink
         self.release = _no_release
-        self.reader = None
+        self.batch = None
 
     def discard(self) -> None:
         """Drop a half-parsed request (connection closed or protocol error): release its sinks."""
@@ -234,87 +166,17 @@ class RequestParser:
         FAST_BATCH_MAX bytes, so a bulk in it is at most that big: it was received with its
         header and is copied once, like Redis's query buffer) to `out`; return the position of
         the first byte not consumed. Stops (leaving the rest to `parse`) at anything unusual: an
-        inline command, a malformed request, or an incomplete one."""
+        inline command, a malformed request, or an incomplete one (batch.py)."""
         if self.remaining or self.sink_crlf or not 0 < end - pos <= FAST_BATCH_MAX \
                 or not self.authenticated or buf[pos] != 42:
             return pos
-        if _Reader is not None:
-            got = self._hiredis_batch(buf, pos, end)
-            if got is not None:
-                out.extend(got)
-                return end
-        return self._parse_batch_py(buf, pos, end, out)
-
-    def _hiredis_batch(self, buf: bytearray, pos: int, end: int) -> list | None:
-        """Parse buf[pos:end] with hiredis when it holds only complete, canonical requests of
-        bulk strings (see _GUARD); None means "not that simple": use the Python parser."""
-        marks = buf[pos:end].translate(_GUARD)
-        if marks.rfind(_HUGE_AGGREGATE) >= 0:
-            return None
-        exotic = marks.find(b"!") >= 0
-        if exotic and marks.rfind(_HUGE_OTHER) >= 0:
-            return None
-        reader = self.reader
-        if reader is None:
-            reader = self.reader = _Reader()
-        reader.feed(buf, pos, end - pos)
-        try:
-            got = list(iter(reader.gets, False))
-            if exotic:
-                ok = _canonical_offsets(buf, pos, end, got)
-            else:
-                b"".join(chain.from_iterable(got))    # TypeError unless all arguments are bytes
-                reader.feed(_SENTINEL)
-                boundary = reader.gets()
-                ok = type(boundary) is int and boundary == 1
-            if not (ok and all(got)):
-                self.reader = None
-                return None
-        except (_HiredisError, TypeError, IndexError):
-            self.reader = None
-            return None
-        if end - pos > READER_KEEP_MAX:
-            self.reader = None                 # its buffer grew to this batch: let it go
-        return got
-
-    def _parse_batch_py(self, buf: bytearray, pos: int, end: int, out: list) -> int:
-        data = bytes(buf[pos:end])      # one small copy; slicing bytes yields bytes directly
-        find = data.find
-        limit = FAST_ARGS_MAX
-        p, n_end = 0, len(data)
-        while p < n_end and data[p] == 42:
-            nl = find(b"\r\n", p)
-            if nl < 0:
-                break
-            digits = data[p + 1:nl]
-            if not digits.isdigit() or digits[0] == 48:  # plain digits, no sign or leading 0
-                break
-            n = int(digits)
-            if not 0 < n <= limit:
-                break
-            q = nl + 2
-            argv = []
-            for _ in range(n):
-                if q >= n_end or data[q] != 36:
-                    break
-                nl = find(b"\r\n", q)
-                if nl < 0:
-                    break
-                digits = data[q + 1:nl]
-                if not digits.isdigit() or (digits[0] == 48 and len(digits) > 1):
-                    break
-                ln = int(digits)
-                q = nl + 2
-                if not 0 <= ln < BIG_ARG or q + ln + 2 > n_end:
-                    break
-                argv.append(data[q:q + ln])
-                q += ln + 2
-            else:
-                out.append(argv)
-                p = q
-                continue
-            break
-        return pos + p
+        if self.batch is None:
+            self.batch = HiredisBatch()
+        got = self.batch.parse(buf, pos, end)
+        if got is not None:
+            out.extend(got)
+            return end
+        return parse_batch_py(buf, pos, end, out)
 
     def parse(self, buf: bytearray, pos: int, end: int) -> tuple[list | None, int]:
         """Parse one command from buf[pos:end]. Returns (argv or None, new pos)."""
@@ -465,91 +327,8 @@ def strict_int(text: bytes | bytearray) -> int | None:
     return int(text) if _STRICT_INT.fullmatch(text) else None
 
 
-# Encoded size of a bulk argument of length L (`$L\r\n` + L bytes + `\r\n`) and of a multibulk
-# header for n arguments (`*n\r\n`), by table: the fast path checks sizes without str().
-_BULK_SIZE = [5 + len(str(n)) + n for n in range(BIG_ARG)]
-_HEADER_SIZE = [3 + len(str(n)) for n in range(FAST_ARGS_MAX + 1)]
-
-
-def _canonical_offsets(buf: bytearray, pos: int, end: int, requests: list) -> bool:
-    """Does every request start with '*' and every argument with '$' at its canonical offset,
-    the last one ending at `end`?"""
-    bulk = _BULK_SIZE
-    head = _HEADER_SIZE
-    for r in requests:
-        if type(r) is not list or buf[pos] != 42:
-            return False
-        pos += head[len(r)]
-        for a in r:
-            if buf[pos] != 36:
-                return False
-            pos += bulk[len(a)]
-    return pos == end
 
 
 
 
-_ESCAPES = {ord("n"): 10, ord("r"): 13, ord("t"): 9, ord("b"): 8, ord("a"): 7}
 
-
-def split_inline(line: bytes) -> list[bytes] | None:
-    """Split an inline request like Redis's sdssplitargs: spaces, "double" and 'single' quotes,
-    backslash escapes and \\xHH in double quotes. None on unbalanced quotes."""
-    if b'"' not in line and b"'" not in line:
-        return line.split()
-    args: list[bytes] = []
-    i, n = 0, len(line)
-    while True:
-        while i < n and line[i] in b" \t\r\n\v\f":
-            i += 1
-        if i >= n:
-            return args
-        cur, i = _inline_token(line, i, n)
-        if cur is None:
-            return None
-        args.append(cur)
-
-
-def _inline_token(line: bytes, i: int, n: int) -> tuple[bytes | None, int]:
-    out = bytearray()
-    inq = insq = False
-    while True:
-        if i >= n:
-            return (None, i) if inq or insq else (bytes(out), i)
-        c = line[i]
-        if inq:
-            if c == 92 and i + 3 < n and line[i + 1] == 120 and _ishex(line[i + 2:i + 4]):
-                out.append(int(line[i + 2:i + 4], 16))
-                i += 3
-            elif c == 92 and i + 1 < n:
-                i += 1
-                out.append(_ESCAPES.get(line[i], line[i]))
-            elif c == 34:
-                if i + 1 < n and line[i + 1] not in b" \t\r\n\v\f":
-                    return None, i
-                return bytes(out), i + 1
-            else:
-                out.append(c)
-        elif insq:
-            if c == 92 and i + 1 < n and line[i + 1] == 39:
-                i += 1
-                out.append(39)
-            elif c == 39:
-                if i + 1 < n and line[i + 1] not in b" \t\r\n\v\f":
-                    return None, i
-                return bytes(out), i + 1
-            else:
-                out.append(c)
-        elif c in b" \t\r\n\v\f":
-            return bytes(out), i
-        elif c == 34:
-            inq = True
-        elif c == 39:
-            insq = True
-        else:
-            out.append(c)
-        i += 1
-
-
-def _ishex(b: bytes) -> bool:
-    return len(b) == 2 and all(x in b"0123456789abcdefABCDEF" for x in b)

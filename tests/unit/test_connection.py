@@ -268,9 +268,8 @@ class LowatSocket:
         self.lowat.append(value)
 
 
-def test_rcvlowat_follows_a_big_value_and_never_exceeds_what_is_left():
-    from resp_server.input_buffer import RCVLOWAT
-
+def make_tcp() -> tuple[Server, Connection, FakeTransport, LowatSocket]:
+    """A connection whose transport has a (recording) TCP socket: SO_RCVLOWAT is used."""
     server = Server(ServerConfig(port=0, store=StoreConfig(maxmemory=64 * MIB)))
     conn = Connection(server)
     t = FakeTransport()
@@ -278,6 +277,13 @@ def test_rcvlowat_follows_a_big_value_and_never_exceeds_what_is_left():
     t.get_extra_info = lambda name, default=None: {"peername": t.peer, "sockname": ("127.0.0.1", 6380),
                                                    "socket": sock}.get(name, default)
     conn.connection_made(t)
+    return server, conn, t, sock
+
+
+def test_rcvlowat_follows_a_big_value_and_never_exceeds_what_is_left():
+    from resp_server.input_buffer import RCVLOWAT
+
+    server, conn, t, sock = make_tcp()
     value = b"v" * (3 * RCVLOWAT)
     data = resp(b"SET", b"k", value) + resp(b"PING")
     left_when_set = []
@@ -300,13 +306,7 @@ def test_rcvlowat_drops_to_one_the_moment_a_value_completes():
     buffer_updated, before any further get_buffer, the watermark is 1 again."""
     from resp_server.input_buffer import RCVLOWAT
 
-    server = Server(ServerConfig(port=0, store=StoreConfig(maxmemory=64 * MIB)))
-    conn = Connection(server)
-    t = FakeTransport()
-    sock = LowatSocket()
-    t.get_extra_info = lambda name, default=None: {"peername": t.peer, "sockname": ("127.0.0.1", 6380),
-                                                   "socket": sock}.get(name, default)
-    conn.connection_made(t)
+    server, conn, t, sock = make_tcp()
     value = b"v" * (4 * RCVLOWAT)
     data = resp(b"SET", b"k", value)
     feed(conn, data[:-2 - 2 * RCVLOWAT])          # header and half the value

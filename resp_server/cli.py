@@ -1,29 +1,33 @@
-"""Command line and redis.conf reader: `resp-server [config-file] [--name value ...]`.
+"""The `resp-server [config-file] [--name value ...]` program: read the configuration, then run.
 
-Like redis-server, options use redis.conf names; a config file holds `name value` lines (`#`
-comments, quoted values, `include` not supported) and command-line options override it. Unknown
-names are an error at start-up, as in Redis. Sizes accept 100mb / 4gb / plain bytes.
+Reading (conffile.py) is redis-server's: redis.conf names, command-line options after the file's
+lines, Redis's fatal error text. Then, in Redis's order: open the log (`logfile`, "" = stdout),
+daemonize (`daemonize yes`: fork, detach), write the pidfile (removed at exit), warn once per
+directive that has no effect here, and serve until SIGTERM/SIGINT/SHUTDOWN.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
-import shlex
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
-from resp_server.config import (
-    SERVER_FIELDS,
-    STORE_FIELDS,
-    VERSION,
-    OutputLimits,
-    ServerConfig,
-    StoreConfig,
-    parse_size,
-    parse_size_list,
-)
+from resp_server.conffile import WARN_UNLESS, ConfigError, parse_argv
+from resp_server.config import VERSION, ServerConfig
+from resp_server.logsetup import setup_logging
+
+DEFAULT_PIDFILE = "/var/run/resp-server.pid"     # daemonized without pidfile (Redis: redis.pid)
+NO_EFFECT_WHY = {
+    "appendonly": "persistence", "save": "persistence (RDB snapshots)",
+    "io-threads": "I/O threads (one event loop)", "io-threads-do-reads": "I/O threads",
+    "supervised": "supervision hooks", "cluster-enabled": "cluster mode",
+    "activedefrag": "active defragmentation (slabs do not fragment)",
+    "replicaof": "replication", "slaveof": "replication", "tcp-backlog": "a tunable backlog (511)",
+    "unixsocketperm": "unix socket permissions",
+}
 
 USAGE = """Usage: resp-server [/path/to/redis.conf] [options]
        resp-server -v or --version
@@ -37,114 +41,16 @@ Options use redis.conf names, e.g.:
   --tls-auth-clients yes|optional|no
   --maxclients 10000 --timeout 0 --proto-max-bulk-len 512mb --client-query-buffer-limit 1gb
   --client-output-buffer-limit "normal 0 0 0" --protected-mode yes --unixsocket /path
-  --hz 10 --debug-invariants yes
+  --hz 10 --debug-invariants yes --enable-debug-command no|yes|local
+  --logfile "" (stdout) --pidfile /path --dir /path --daemonize no|yes
+Without maxmemory the cap is 80% of the memory available to the process (cgroup limit or
+MemTotal) minus 64mb; maxmemory 0 means no cap.
 """
 
 
-def _yesno(v: str) -> bool:
-    if v.lower() in ("yes", "1", "true", "on"):
-        return True
-    if v.lower() in ("no", "0", "false", "off"):
-        return False
-    raise ValueError(f"argument must be 'yes' or 'no': {v!r}")
-
-
-CONVERTERS: dict[str, Callable[[str], object]] = {
-    "port": int, "tls_port": int, "maxclients": int, "timeout": int, "databases": int, "hz": int,
-    "slowlog_log_slower_than": int, "slowlog_max_len": int,
-    "maxmemory": parse_size, "proto_max_bulk_len": parse_size, "slab_page_size": parse_size,
-    "client_query_buffer_limit": parse_size, "slab_min_chunk": parse_size,
-    "slab_growth_factor": float,
-    "slab_sizes": parse_size_list, "prealloc": _yesno, "debug_invariants": _yesno,
-    "protected_mode": _yesno, "bind": lambda v: tuple(v.split()),
-    "policy": str.lower, "tls_auth_clients": str.lower,
-}
-ALIASES = {"maxmemory_policy": "policy"}
-IGNORED = {"save", "appendonly", "daemonize", "dir", "dbfilename", "logfile", "supervised",
-           "pidfile", "tcp_keepalive", "tcp_backlog"}   # redis.conf names accepted, no effect here
-
-
 def parse_args(argv: Sequence[str]) -> ServerConfig:
-    """argv (without program name) -> ServerConfig. Raises ValueError on bad input."""
-    pairs: list[tuple[str, str]] = []
-    args = list(argv)
-    if args and not args[0].startswith("--"):
-        pairs.extend(read_config_file(args.pop(0)))
-    pairs.extend(_option_pairs(args))
-    return build_config(pairs)
-
-
-def _option_pairs(args: list[str]) -> list[tuple[str, str]]:
-    pairs = []
-    i = 0
-    while i < len(args):
-        name = args[i]
-        if not name.startswith("--"):
-            raise ValueError(f"unexpected argument {name!r}")
-        values = []
-        i += 1
-        while i < len(args) and not args[i].startswith("--"):
-            values.append(args[i])
-            i += 1
-        pairs.append((name[2:], " ".join(values)))
-    return pairs
-
-
-def read_config_file(path: str) -> list[tuple[str, str]]:
-    pairs = []
-    with open(path, encoding="utf-8") as f:
-        for lineno, line in enumerate(f, 1):
-            line = line.strip()
-            if not line or line.startswith("#"):
-                continue
-            words = shlex.split(line)
-            if len(words) < 2:
-                raise ValueError(f"{path}:{lineno}: expected 'name value'")
-            pairs.append((words[0], " ".join(words[1:])))
-    return pairs
-
-
-def build_config(pairs: list[tuple[str, str]]) -> ServerConfig:
-    server: dict[str, object] = {}
-    store: dict[str, object] = {}
-    users: list[tuple[str, str]] = []
-    for raw, value in pairs:
-        name = raw.lower().replace("-", "_")
-        name = ALIASES.get(name, name)
-        if name in IGNORED:
-            continue
-        if name == "user":
-            user, _, pw = value.partition(":")
-            users.append((user, pw.lstrip(">")))
-            continue
-        try:
-            v = _convert(name, value, server)
-        except ValueError as e:
-            raise ValueError(f"bad value for '{raw}': {e}") from None
-        if name in STORE_FIELDS:
-            store[name] = v
-        elif name in SERVER_FIELDS:
-            server[name] = v
-        else:
-            raise ValueError(f"Bad directive or wrong number of arguments: '{raw}'")
-    if users:
-        server["users"] = tuple(users)
-    return ServerConfig(store=StoreConfig(**store), **server)
-
-
-def _convert(name: str, value: str, server: dict[str, object]) -> object:
-    if name == "client_output_buffer_limit":      # each line sets the classes it names
-        base = server.get(name)
-        return (base if isinstance(base, OutputLimits) else OutputLimits()).updated(value)
-    return CONVERTERS.get(name, str)(value)
-
-
-def setup_logging(level: str) -> None:
-    lvl = {"debug": logging.DEBUG, "verbose": logging.INFO, "notice": logging.INFO,
-           "warning": logging.WARNING, "nothing": logging.CRITICAL + 1}[level]
-    logging.basicConfig(stream=sys.stderr, level=lvl,
-                        format="%(process)d:M %(asctime)s.%(msecs)03d %(levelname).1s %(message)s",
-                        datefmt="%d %b %Y %H:%M:%S")
+    """argv (without program name) -> ServerConfig. Raises ConfigError (a ValueError)."""
+    return parse_argv(list(argv))
 
 
 def install_loop() -> None:
@@ -169,10 +75,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         config = parse_args(args)
-    except (ValueError, OSError) as e:
-        print(f"\n*** FATAL CONFIG FILE ERROR ***\n{e}\n\n{USAGE}", file=sys.stderr)
+    except ConfigError as e:
+        print(e.report(f"resp-server {VERSION}"), file=sys.stderr)
         return 1
-    setup_logging(config.loglevel)
+    try:
+        setup_logging(config.loglevel, config.logfile)
+    except OSError as e:
+        print(ConfigError(f"Can't open the log file: {e.strerror}").report(f"resp-server {VERSION}"),
+              file=sys.stderr)
+        return 1
+    if config.daemonize:
+        daemonize()
+    pidfile = write_pidfile(config)
+    try:
+        return _serve(config)
+    finally:
+        if pidfile:
+            with contextlib.suppress(OSError):
+                os.unlink(pidfile)
+
+
+def _serve(config: ServerConfig) -> int:
+    warn_no_effect(config)
     install_loop()
     from resp_server.server import Server
 
@@ -183,6 +107,51 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 0
+
+
+def daemonize() -> None:
+    """Redis's daemonize(): fork, the parent exits, the child leads a new session with its
+    standard streams on /dev/null (the log goes to logfile, or nowhere when it is "")."""
+    if os.fork():
+        os._exit(0)
+    os.setsid()
+    fd = os.open(os.devnull, os.O_RDWR)
+    for std in (0, 1, 2):
+        os.dup2(fd, std)
+    if fd > 2:
+        os.close(fd)
+
+
+def write_pidfile(config: ServerConfig) -> str:
+    """Write our pid when pidfile is set or we are daemonized (Redis's default path then);
+    a failure is logged, not fatal (as Redis). Returns the path written, or ""."""
+    path = config.pidfile or (DEFAULT_PIDFILE if config.daemonize else "")
+    if not path:
+        return ""
+    try:
+        with open(path, "w") as f:
+            f.write(f"{os.getpid()}\n")
+    except OSError as e:
+        logging.getLogger("resp_server").warning("Failed to write PID file: %s", e.strerror)
+        return ""
+    return os.path.abspath(path)
+
+
+def warn_no_effect(config: ServerConfig) -> None:
+    """One warning per directive accepted without effect, and one for an explicit no-cap."""
+    log = logging.getLogger("resp_server")
+    for name, value in config.no_effect:
+        log.warning("WARNING '%s %s' has no effect: resp-server is a cache without %s; "
+                    "running as with '%s'", name, value, NO_EFFECT_WHY.get(name, "this feature"),
+                    _off_text(name))
+    if config.store.maxmemory == 0:
+        log.warning("WARNING maxmemory is 0: no memory cap, the cache grows until the system "
+                    "runs out of memory (omit maxmemory for the default cap)")
+
+
+def _off_text(name: str) -> str:
+    off = WARN_UNLESS[name]
+    return f"{name} {off}" if off else f'{name} ""'
 
 
 if __name__ == "__main__":

@@ -174,11 +174,22 @@ class ServerConfig:
     tls_key_file: str = ""
     tls_ca_cert_file: str = ""
     tls_auth_clients: str = "yes"             # yes | optional | no: client certificates (Redis's)
+    logfile: str = ""                         # "" = standard output, as Redis
+    pidfile: str = ""                         # written at start (always when daemonized), removed at exit
+    daemonize: bool = False                   # fork, detach from the terminal (Redis's semantics)
+    config_file: str = ""                     # absolute path of the file we started with ("" = none)
+    enable_debug_command: str = "no"          # yes | local | no, Redis 7's (protects DEBUG)
+    notify_keyspace_events: str = ""          # canonical flags; kept and shown (no pub/sub to send on)
+    maxmemory_clients: str = "0"              # bytes or "N%"; kept and shown, no effect
+    maxmemory_auto: bool = False              # maxmemory not given: derived from available memory
+    no_effect: tuple[tuple[str, str], ...] = ()   # (directive, value) accepted with no effect here
     store: StoreConfig = field(default_factory=StoreConfig)
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535 or not 0 <= self.tls_port <= 65535:
             raise ValueError("port must be between 0 and 65535")
+        if self.enable_debug_command not in ("yes", "no", "local"):
+            raise ValueError("enable-debug-command must be yes, local or no")
         if self.tls_auth_clients not in ("yes", "no", "optional"):
             raise ValueError("tls-auth-clients must be yes, no or optional")
         if self.loglevel not in ("debug", "verbose", "notice", "warning", "nothing"):

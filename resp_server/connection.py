@@ -39,6 +39,7 @@ from resp_server.commands.dispatch import discard_multi, execute
 from resp_server.config import OutputLimit
 from resp_server.flow_control import FlowControl
 from resp_server.input_buffer import InputBuffer, Watermark
+from resp_server.logsetup import failures
 from resp_server.resp.encoder import ReplyWriter
 from resp_server.resp.parser import (
     ByteSink,
@@ -331,6 +332,7 @@ class Connection(asyncio.BufferedProtocol):
         self.parser.authenticated = client.authenticated
 
     def _protocol_error(self, msg: str) -> None:
+        failures.failure("Protocol error, connection closed", self.client.addr, msg)
         self.writer.error(msg)
         self._abandon()
 

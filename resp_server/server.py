@@ -20,15 +20,19 @@ import asyncio
 import ipaddress
 import logging
 import signal
+import socket
 import ssl
 import time
 
+from resp_server import memlimit
 from resp_server.config import MIB, REDIS_COMPAT_VERSION, VERSION, ServerConfig
 from resp_server.connection import Connection
 from resp_server.input_buffer import SharedReadBuffer
+from resp_server.logsetup import notice
 from resp_server.state import ServerState
 
-SHUTDOWN_GRACE = 5.0          # seconds connections get to flush replies on shutdown
+SHUTDOWN_GRACE = 5.0          # seconds connections with replies in flight get on shutdown
+LISTEN_BACKLOG = 511          # Redis's tcp-backlog default
 PINNED_CONN_SHARE = 8         # one client's unsent pinned replies: at most maxmemory / 8 ...
 PINNED_ALL_SHARE = 2          # ... and all clients' together at most maxmemory / 2
 EXPIRE_BUDGET_MS = 1.0        # active-expiry time per tick (Redis: 25% of a 100 ms tick; we are leaner)
@@ -57,6 +61,7 @@ class Server:
         self.log = log
         self.connections: set[Connection] = set()
         self.listeners: list[asyncio.AbstractServer] = []
+        self.listener_kinds: dict[asyncio.AbstractServer, str] = {}   # tcp | tls | unix
         self.output_pause_copied = 16 * MIB    # stop reading a client with this much copied output
         self.output_pause_pinned = 256 * MIB   # ... or this much pinned slab memory in flight
         self.pinned_inflight = 0               # slab bytes referenced by unsent replies, all clients
@@ -116,17 +121,44 @@ class Server:
         self._stop = asyncio.Event()
         if cfg.port or not cfg.unixsocket:
             srv = await loop.create_server(lambda: Connection(self), list(cfg.bind) or None, cfg.port,
-                                           reuse_address=True, backlog=511)
-            self.listeners.append(srv)
+                                           reuse_address=True, backlog=LISTEN_BACKLOG)
+            self._add_listener("tcp", srv)
             self.state.port = srv.sockets[0].getsockname()[1]
         if cfg.tls_port:
             ctx = make_tls_context(cfg)
             srv = await loop.create_server(lambda: Connection(self, tls=True), list(cfg.bind) or None,
-                                           cfg.tls_port, ssl=ctx, reuse_address=True, backlog=511)
-            self.listeners.append(srv)
+                                           cfg.tls_port, ssl=ctx, reuse_address=True,
+                                           backlog=LISTEN_BACKLOG)
+            self._add_listener("tls", srv)
         if cfg.unixsocket:
             srv = await loop.create_unix_server(lambda: Connection(self), cfg.unixsocket)
-            self.listeners.append(srv)
+            self._add_listener("unix", srv)
+        self.state.ops.relisten = self.relisten
+
+    def _add_listener(self, kind: str, srv: asyncio.AbstractServer) -> None:
+        self.listeners.append(srv)
+        self.listener_kinds[srv] = kind
+
+    def relisten(self, port: int) -> int:
+        """CONFIG SET port: bind every `bind` address on the new port, then close the old TCP
+        listeners (Redis's changeListenPort). Raises OSError, old listeners untouched, when the
+        new port cannot be bound. Returns the bound port (0: no TCP listener)."""
+        socks = bind_sockets(self.config.bind, port) if port else []
+        for srv in [s for s, k in self.listener_kinds.items() if k == "tcp"]:
+            srv.close()
+            self.listeners.remove(srv)
+            del self.listener_kinds[srv]
+        if socks:
+            asyncio.ensure_future(self._serve_sockets(socks))
+        self.state.port = socks[0].getsockname()[1] if socks else 0
+        return self.state.port
+
+    async def _serve_sockets(self, socks: list[socket.socket]) -> None:
+        loop = asyncio.get_running_loop()
+        for sock in socks:
+            srv = await loop.create_server(lambda: Connection(self), sock=sock,
+                                           backlog=LISTEN_BACKLOG)
+            self._add_listener("tcp", srv)
 
     def request_shutdown(self) -> None:
         if self._stop is not None:
@@ -149,24 +181,43 @@ class Server:
         return 0
 
     async def shutdown(self) -> None:
+        """Stop accepting; idle clients are closed at once, clients with replies in flight get
+        up to SHUTDOWN_GRACE to receive them (Redis exits in ms with idle clients connected)."""
         log.warning("Received shutdown request, closing %d client(s)", len(self.connections))
         for srv in self.listeners:
             srv.close()
         for conn in list(self.connections):
-            conn.close_after_reply()
+            if _nothing_in_flight(conn):
+                conn.transport.close()
+            else:
+                conn.close_after_reply()
         deadline = time.monotonic() + SHUTDOWN_GRACE
         while self.connections and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.005)
         for conn in list(self.connections):
             conn.kill()
         log.warning("resp-server is now ready to exit, bye bye...")
 
     def _log_startup(self) -> None:
-        st = self.config.store
-        log.warning("resp-server %s (redis %s compatible) started, pid=%d, port=%d, maxmemory=%d (%s), "
-                    "maxmemory-policy=%s, loop=%s", VERSION, REDIS_COMPAT_VERSION, self.state.pid,
-                    self.state.port, st.maxmemory, _human(st.maxmemory), st.policy,
-                    type(asyncio.get_running_loop()).__module__.split(".")[0])
+        st, cfg = self.config.store, self.config
+        cap = f"{st.maxmemory} ({_human(st.maxmemory)}"
+        if cfg.maxmemory_auto:
+            cap += (f", default: {memlimit.DEFAULT_SHARE:.0%} of {_human(memlimit.available_memory())} "
+                    f"available - {_human(memlimit.DEFAULT_SLACK)}")
+        cap += ", no cap)" if not st.maxmemory else ")"
+        notice("resp-server %s (redis %s compatible) started, pid=%d, port=%d, listening on %s, "
+               "maxmemory=%s, maxmemory-policy=%s, loop=%s", VERSION, REDIS_COMPAT_VERSION,
+               self.state.pid, self.state.port, ", ".join(self._bound_addresses()) or "nothing",
+               cap, st.policy, type(asyncio.get_running_loop()).__module__.split(".")[0])
+
+    def _bound_addresses(self) -> list[str]:
+        out = []
+        for srv, kind in self.listener_kinds.items():
+            for sock in srv.sockets or ():
+                name = sock.getsockname()
+                out.append(f"{kind} {name}" if kind == "unix" else
+                           f"{kind} {_host(name[0])}:{name[1]}")
+        return out
 
     # --- background work ----------------------------------------------------------------------
     async def _tick_loop(self) -> None:
@@ -241,6 +292,43 @@ def make_tls_context(cfg: ServerConfig) -> ssl.SSLContext:
     else:
         ctx.verify_mode = ssl.CERT_NONE
     return ctx
+
+
+def bind_sockets(hosts: tuple[str, ...], port: int) -> list[socket.socket]:
+    """Listening sockets on every host at port (all of them, or OSError and none)."""
+    socks: list[socket.socket] = []
+    try:
+        for host in hosts or (None,):
+            for family, kind, proto, _, addr in socket.getaddrinfo(
+                    host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE):
+                sock = socket.socket(family, kind, proto)
+                socks.append(sock)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                try:
+                    sock.bind(addr)
+                except OSError as e:
+                    log.warning("Warning: Could not create server TCP listening socket %s:%d: "
+                                "bind: %s", host or "*", port, e.strerror)
+                    raise
+                sock.listen(LISTEN_BACKLOG)
+                sock.setblocking(False)
+    except OSError:
+        for sock in socks:
+            sock.close()
+        raise
+    return socks
+
+
+def _nothing_in_flight(conn: Connection) -> bool:
+    """No reply waiting to be sent, no request received and unanswered: safe to close now."""
+    return (conn.transport is not None and not conn.processing and conn.output_pending() == 0
+            and conn.input_pending() == 0)
+
+
+def _host(ip: str) -> str:
+    return f"[{ip}]" if ":" in ip else ip
 
 
 def _is_loopback(peer: tuple | str | None) -> bool:

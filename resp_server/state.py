@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from resp_server.config import ServerConfig
+from resp_server.ops import OpsSettings
 from resp_server.stats import Slowlog, Stats
 from resp_server.store.keyspace import Keyspace
 
@@ -43,6 +44,7 @@ class ServerState:
         self.watchers: dict[tuple[int, bytes], set[Watcher]] = {}
         self.next_client_id = 1
         self.shutdown_requested: Callable[[], None] | None = None   # set by server.py
+        self.ops = OpsSettings(config)           # logfile/debug/notify/... settings (ops.py)
         # CONFIG GET/SET view; values are strings as redis.conf spells them.
         self.requirepass = config.requirepass
         self.users = dict(config.users)

@@ -69,7 +69,7 @@ def wait_ping(host: str, port: int, proc: subprocess.Popen | None, timeout: floa
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            err = proc.stderr.read().decode(errors="replace")[-2000:] if proc.stderr else ""
+            err = proc.stdout.read().decode(errors="replace")[-2000:] if proc.stdout else ""
             raise RuntimeError(f"server exited early with code {proc.returncode}: {err}")
         if ping(host, port):
             return
@@ -130,7 +130,8 @@ def target_from_url(name: str, url: str) -> Target:
 
 
 def _spawn(name: str, cmd: list[str], port: int, cwd: str | None, tmpdir: str = "") -> Target:
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # the log (standard output, as redis-server) and stderr, read if the server exits early
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     target = Target(name, "127.0.0.1", port, proc, cmd, tmpdir)
     try:
         wait_ping("127.0.0.1", port, proc, START_TIMEOUT_S)

@@ -69,10 +69,12 @@ class ServerProc:
 def start_ours(*args: str, port: int | None = None, wait: bool = True, stderr=subprocess.PIPE,
                kind: type[ServerProc] = ServerProc) -> ServerProc:
     """Start `python -m resp_server` on a free port with extra CLI args; waits for PING.
-    `stderr` is where its log goes (a pipe, or a file descriptor); `kind` the handle's class."""
+    `stderr` is where its output goes (a pipe - then read `proc.stdout` -, or a file descriptor):
+    the log (standard output with logfile "", as Redis) and stderr together; `kind` the
+    handle's class."""
     port = port or free_port()
     cmd = [sys.executable, "-m", "resp_server", "--port", str(port), "--bind", "127.0.0.1", *args]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=stderr, stderr=subprocess.STDOUT)
     sp = kind(port, proc, list(args))
     if wait:
         try:

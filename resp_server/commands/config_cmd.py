@@ -14,10 +14,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from resp_server import logsetup
 from resp_server.commands import latency
 from resp_server.commands.args import INT_MAX, LLONG_MAX, SubTable, err_text, help_reply, text
+from resp_server.commands.config_rewrite import config_rewrite
 from resp_server.commands.glob import matcher
-from resp_server.config import POLICIES, OutputLimit, parse_output_limits, parse_size
+from resp_server.conffile import FloatKind, SizeListKind, WordsKind
+from resp_server.config import POLICIES, OutputLimit, parse_output_limits
+from resp_server.kinds import (
+    BoolKind,
+    EnumKind,
+    EventsKind,
+    IntKind,
+    Kind,
+    MemKind,
+    PercentMemKind,
+)
 from resp_server.resp.replies import ERR_SYNTAX, OK, RespError
 
 if TYPE_CHECKING:
@@ -26,62 +38,7 @@ if TYPE_CHECKING:
 
 HZ_MIN, HZ_MAX = 1, 500      # Redis clamps hz into this range (server.h CONFIG_MIN_HZ/MAX_HZ)
 MIB = 1024 * 1024
-
-
-class Kind:
-    """How a parameter's CONFIG SET text is parsed; raises ValueError with Redis's wording."""
-
-    def parse(self, raw: str) -> object:
-        return raw
-
-
-@dataclass(frozen=True)
-class IntKind(Kind):
-    lo: int
-    hi: int
-
-    def parse(self, raw: str) -> int:
-        try:
-            v = int(raw, 10)
-        except ValueError:
-            raise ValueError("argument couldn't be parsed into an integer") from None
-        if not self.lo <= v <= self.hi:
-            raise ValueError(f"argument must be between {self.lo} and {self.hi} inclusive")
-        return v
-
-
-@dataclass(frozen=True)
-class MemKind(Kind):
-    lo: int = 0
-    hi: int = LLONG_MAX
-
-    def parse(self, raw: str) -> int:
-        try:
-            v = parse_size(raw.strip().lower())
-        except ValueError:
-            raise ValueError("argument must be a memory value") from None
-        if not self.lo <= v <= self.hi:
-            raise ValueError(f"argument must be between {self.lo} and {self.hi} inclusive")
-        return v
-
-
-@dataclass(frozen=True)
-class EnumKind(Kind):
-    values: tuple[str, ...]
-
-    def parse(self, raw: str) -> str:
-        v = raw.lower()
-        if v not in self.values:
-            raise ValueError("argument(s) must be one of the following: " + ", ".join(self.values))
-        return v
-
-
-class BoolKind(Kind):
-    def parse(self, raw: str) -> bool:
-        v = raw.lower()
-        if v not in ("yes", "no"):
-            raise ValueError("argument must be 'yes' or 'no'")
-        return v == "yes"
+ERR_PORT = "Unable to listen on this port. Check server logs."
 
 
 Getter = Callable[["ServerState"], str]
@@ -94,6 +51,8 @@ class Param:
     get: Getter
     kind: Kind = Kind()
     apply: Setter | None = None          # None: immutable
+    same_ok: bool = False                # immutable here, but setting its current value is OK
+                                         # (Redis can change it at runtime; we cannot)
 
 
 def _const(value: str) -> Getter:
@@ -137,8 +96,45 @@ def _set_appendonly(s: ServerState, v: object) -> None:
         raise ValueError("persistence is not supported by this server")
 
 
+def _set_port(s: ServerState, v: object) -> None:
+    if int(v) == s.port or s.ops.relisten is None:       # type: ignore[call-overload]
+        return
+    try:
+        s.ops.relisten(int(v))                           # type: ignore[call-overload]
+    except OSError:
+        logsetup.log.warning("Failed applying new configuration. Possibly related to new port "
+                             "setting. Restoring previous settings.")
+        raise ValueError(ERR_PORT) from None
+
+
+def _set_loglevel(s: ServerState, v: object) -> None:
+    s.loglevel = str(v)
+    logsetup.set_level(str(v))
+
+
+def _set_ops(name: str) -> Setter:
+    return lambda s, v: setattr(s.ops, name, v)
+
+
+def _ops(name: str) -> Getter:
+    return lambda s: str(getattr(s.ops, name))
+
+
 def _noop(s: ServerState, v: object) -> None:
     """Accepted for compatibility; the setting has no effect here."""
+
+
+class PercentilesKind(Kind):
+    """latency-tracking-info-percentiles: numbers between 0 and 100 (compared as floats)."""
+
+    def parse(self, raw: str) -> tuple[float, ...]:
+        try:
+            values = tuple(float(w) for w in raw.split())
+        except ValueError:
+            raise ValueError("latency-tracking-info-percentiles is not a valid list") from None
+        if any(not 0 <= v <= 100 for v in values):
+            raise ValueError("latency-tracking-info-percentiles is not a valid list")
+        return values
 
 
 class OutputLimitKind(Kind):
@@ -161,7 +157,8 @@ PARAMS: list[Param] = [
     Param("maxmemory-policy", _policy, EnumKind(POLICIES), _set_policy),
     Param("maxmemory-samples", _const("5"), IntKind(1, INT_MAX), _noop),
     Param("maxmemory-eviction-tenacity", _const("10"), IntKind(0, 100), _noop),
-    Param("maxmemory-clients", _const("0"), MemKind(), _noop),
+    Param("maxmemory-clients", _ops("maxmemory_clients"), PercentMemKind(),
+          _set_ops("maxmemory_clients")),
     Param("requirepass", _attr("requirepass"), Kind(), _set_attr("requirepass")),
     Param("timeout", _attr("timeout"), IntKind(0, INT_MAX), _set_attr("timeout")),
     Param("maxclients", _attr("maxclients"), IntKind(1, INT_MAX), _set_attr("maxclients")),
@@ -177,26 +174,29 @@ PARAMS: list[Param] = [
           _set_obl),
     Param("hz", _attr("hz"), IntKind(0, INT_MAX), _set_hz),
     Param("loglevel", _attr("loglevel"), EnumKind(("debug", "verbose", "notice", "warning",
-                                                   "nothing")), _set_attr("loglevel")),
+                                                   "nothing")), _set_loglevel),
     Param("save", _const(""), Kind(), _noop),
     Param("appendonly", _const("no"), BoolKind(), _set_appendonly),
     Param("appendfsync", _const("everysec"), EnumKind(("always", "everysec", "no")), _noop),
     Param("dir", lambda s: os.getcwd()),
     Param("dbfilename", _const("dump.rdb")),
-    Param("daemonize", _const("no")),
+    Param("logfile", lambda s: s.config.logfile),
+    Param("pidfile", lambda s: s.config.pidfile),
+    Param("daemonize", lambda s: _yesno(s.config.daemonize)),
     Param("supervised", _const("no")),
-    Param("port", _attr("port")),
-    Param("bind", lambda s: " ".join(s.config.bind)),
+    Param("port", lambda s: str(s.port), IntKind(0, 65535), _set_port),
+    Param("bind", lambda s: " ".join(s.config.bind), WordsKind(), same_ok=True),
     Param("unixsocket", lambda s: s.config.unixsocket),
-    Param("tls-port", lambda s: str(s.config.tls_port)),
-    Param("protected-mode", lambda s: _yesno(s.config.protected_mode)),
+    Param("tls-port", lambda s: str(s.config.tls_port), IntKind(0, 65535), same_ok=True),
+    Param("protected-mode", lambda s: _yesno(s.config.protected_mode), BoolKind(), same_ok=True),
     Param("databases", _store("databases")),
     Param("tcp-backlog", _const("511")),
-    Param("tcp-keepalive", _const("300")),
+    Param("tcp-keepalive", _const("300"), IntKind(0, INT_MAX), same_ok=True),
     Param("io-threads", _const("1")),
     Param("cluster-enabled", _const("no")),
-    Param("replica-read-only", _const("yes")),
-    Param("notify-keyspace-events", _const(""), Kind(), _noop),
+    Param("replica-read-only", _const("yes"), BoolKind(), same_ok=True),
+    Param("notify-keyspace-events", _ops("notify_keyspace_events"), EventsKind(),
+          _set_ops("notify_keyspace_events")),
     Param("lazyfree-lazy-eviction", _const("no"), BoolKind(), _noop),
     Param("lazyfree-lazy-expire", _const("no"), BoolKind(), _noop),
     Param("lazyfree-lazy-server-del", _const("no"), BoolKind(), _noop),
@@ -209,14 +209,15 @@ PARAMS: list[Param] = [
     Param("latency-tracking", lambda s: _yesno(latency.tracker(s) is not None), BoolKind(),
           latency.set_tracking),
     Param("latency-tracking-info-percentiles",
-          _const(" ".join(f"{p:g}" for p in latency.PERCENTILES))),
+          _const(" ".join(f"{p:g}" for p in latency.PERCENTILES)), PercentilesKind(), same_ok=True),
     Param("latency-monitor-threshold", _const("0"), IntKind(0, LLONG_MAX), _noop),
-    Param("enable-debug-command", _const("yes")),
-    Param("slab-page-size", _store("slab_page_size")),
-    Param("slab-growth-factor", _store("slab_growth_factor")),
-    Param("slab-min-chunk", _store("slab_min_chunk")),
-    Param("slab-sizes", lambda s: ",".join(str(x) for x in s.config.store.slab_sizes)),
-    Param("prealloc", lambda s: _yesno(s.config.store.prealloc)),
+    Param("enable-debug-command", _ops("debug_command")),
+    Param("slab-page-size", _store("slab_page_size"), MemKind(), same_ok=True),
+    Param("slab-growth-factor", _store("slab_growth_factor"), FloatKind(), same_ok=True),
+    Param("slab-min-chunk", _store("slab_min_chunk"), MemKind(), same_ok=True),
+    Param("slab-sizes", lambda s: ",".join(str(x) for x in s.config.store.slab_sizes),
+          SizeListKind(), same_ok=True),
+    Param("prealloc", lambda s: _yesno(s.config.store.prealloc), BoolKind(), same_ok=True),
 ]
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
 
@@ -261,7 +262,7 @@ def config_set(c: ClientState, argv: list) -> object:
         if p is None:
             raise RespError(f"ERR Unknown option or number of arguments for CONFIG SET - "
                             f"'{typed}'")
-        if p.apply is None:
+        if p.apply is None and not p.same_ok:
             raise _set_error(typed, "can't set immutable config")
         if p in params:
             raise _set_error(typed, "duplicate parameter")
@@ -273,6 +274,10 @@ def config_set(c: ClientState, argv: list) -> object:
         except ValueError as e:
             raise _set_error(p.name, str(e)) from None
     for p, value in parsed:
+        if p.apply is None:
+            if value != p.kind.parse(p.get(c.server)):
+                raise _set_error(p.name, "can't set immutable config")
+            continue
         try:
             p.apply(c.server, value)
         except ValueError as e:
@@ -287,10 +292,6 @@ def config_resetstat(c: ClientState, argv: list) -> object:
     s.keyspace.stats.reset()
     latency.reset(s)
     return OK
-
-
-def config_rewrite(c: ClientState, argv: list) -> object:
-    raise RespError("ERR The server is running without a config file")
 
 
 _HELP = [

@@ -185,13 +185,23 @@ def _buffer_sizes(c: ClientState) -> tuple[int, int, int]:
     return conn.input_pending(), conn.input_free(), conn.output_pending()
 
 
+def _fd(c: ClientState) -> int:
+    """The client's socket descriptor, read from its transport (-1 when it has none)."""
+    transport = getattr(c.conn, "transport", None)
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    try:
+        return sock.fileno() if sock is not None else -1
+    except (OSError, ValueError):
+        return -1
+
+
 def client_info_line(c: ClientState) -> str:
     """catClientInfoString (Redis 7.0 fields, plus 7.2's lib-name/lib-ver). tot-mem is the query
     buffer (used and free) plus unsent replies; Redis adds its client struct."""
     qbuf, qfree, omem = _buffer_sizes(c)
     fields = [
         ("id", c.id), ("addr", c.addr), ("laddr", c.laddr),
-        ("fd", getattr(c.conn, "fd", -1)), ("name", text(c.name)),
+        ("fd", _fd(c)), ("name", text(c.name)),
         ("age", c.age()), ("idle", c.idle()), ("flags", client_flags(c)), ("db", c.db),
         ("sub", 0), ("psub", 0), ("ssub", 0),
         ("multi", -1 if c.multi is None else len(c.multi)),

@@ -17,7 +17,9 @@ from resp_server.commands.args import ERROR_TEXT_ERRORS, SUBTABLES, arg_bytes, a
 from resp_server.commands.latency import ENABLED as LATENCY_TRACKING
 from resp_server.commands.latency import record as record_latency
 from resp_server.commands.monitor import monitor_args, monitor_line
+from resp_server.commands.protected import check_debug
 from resp_server.commands.table import CommandSpec, build_table
+from resp_server.logsetup import failures
 from resp_server.resp.parser import DiscardSink
 from resp_server.resp.replies import ERR_NOAUTH, ERR_OOM, QUEUED, RespError
 
@@ -88,6 +90,9 @@ def _rejected(client: ClientState, spec: CommandSpec | None, argv: list, big: bo
     into EXECABORT (discarding the transaction)."""
     server = client.server
     count_error(server, e.msg)
+    if e.msg.startswith("OOM"):
+        failures.failure("OOM", client.addr, f"'{spec.name if spec else '?'}' refused, used "
+                         f"memory over maxmemory {server.keyspace.maxmemory}")
     name = _stat_name(spec, argv) if spec is not None else None
     if name is not None:
         server.stats.command(name).rejected_calls += 1
@@ -137,6 +142,8 @@ def _execute_checked(client: ClientState, spec: CommandSpec | None, argv: list, 
         raise RespError(f"ERR wrong number of arguments for '{spec.name}' command")
     if spec.container and len(argv) > 1:
         SUBTABLES[spec.name].check(argv)
+    if spec.name == "debug":
+        check_debug(client)          # Redis checks protected commands before authentication
     if not client.authenticated and "noauth" not in spec.flags:
         raise RespError(ERR_NOAUTH)
     in_multi = client.multi is not None
@@ -173,6 +180,8 @@ def call(client: ClientState, spec: CommandSpec, argv: list, big: bool | None = 
         _release_unused(client, argv)
         reply = RespError(ERR_OOM)   # a big value that got no memory was received and dropped
         count_error(server, reply.msg)
+        failures.failure("OOM", client.addr, f"'{spec.name}' refused, no memory for its value "
+                         f"under maxmemory {server.keyspace.maxmemory}")
         return reply
     if big and not spec.bigvalue:
         materialized = _materialize(argv)

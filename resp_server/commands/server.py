@@ -36,6 +36,7 @@ from resp_server.commands.db import is_raw, is_unshared, peek, read_notouch, val
 from resp_server.commands.docs import Doc, OrderedSet, acl_categories, display_flags, doc_of
 from resp_server.commands.glob import matcher
 from resp_server.commands.monitor import monitor
+from resp_server.commands.protected import check_debug
 from resp_server.commands.table import CommandSpec, spec
 from resp_server.config import REDIS_COMPAT_VERSION, VERSION
 from resp_server.resp.replies import ERR_SYNTAX, OK, RespError, Status, Verbatim
@@ -95,7 +96,7 @@ def info_server(s: ServerState) -> list[tuple[str, object]]:
         ("tcp_port", s.port), ("server_time_usec", int(time.time() * 1_000_000)),
         ("uptime_in_seconds", uptime), ("uptime_in_days", uptime // 86400),
         ("hz", s.hz), ("configured_hz", s.hz), ("lru_clock", int(time.time()) & 0xFFFFFF),
-        ("executable", sys.executable), ("config_file", ""), ("io_threads_active", 0),
+        ("executable", sys.executable), ("config_file", s.ops.config_file), ("io_threads_active", 0),
         ("python_version", platform.python_version()),
     ]
 
@@ -778,7 +779,8 @@ def shutdown(c: ClientState, argv: list) -> object:
 
 
 def debug(c: ClientState, argv: list) -> object:
-    """DEBUG SLEEP seconds | JMAP | OBJECT key | HELP (a useful subset)."""
+    """DEBUG SLEEP seconds | JMAP | OBJECT key | HELP (a useful subset), if enabled."""
+    check_debug(c)
     sub = lower(argv[1])
     if sub == b"sleep" and len(argv) == 3:
         try:

@@ -232,8 +232,8 @@ def server(*args: str) -> Iterator[ServerProc]:
 
 
 def _drain(sp: ServerProc, log: list[bytes]) -> None:
-    if sp.proc.stderr is not None:
-        for line in sp.proc.stderr:
+    if sp.proc.stdout is not None:
+        for line in sp.proc.stdout:
             log.append(line)
 
 

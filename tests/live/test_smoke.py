@@ -64,5 +64,5 @@ def test_sigterm_exits_zero():
     sp = start_ours()
     sp.proc.send_signal(signal.SIGTERM)
     assert sp.proc.wait(10) == 0
-    err = sp.proc.stderr.read().decode()
+    err = sp.proc.stdout.read().decode()
     assert "started" in err and f"port={sp.port}" in err and "maxmemory" in err

@@ -437,11 +437,30 @@ def test_shutdown() -> None:
 
 
 def test_debug_subset() -> None:
-    env = Env()
+    env = Env(enable_debug_command="yes")
     env.ok("DEBUG", "SLEEP", "0")
     env.ok("DEBUG", "JMAP")
     assert env.err("DEBUG", "foo") == \
         "ERR unknown subcommand or wrong number of arguments for 'foo'. Try DEBUG HELP."
+
+
+def test_debug_protected_by_enable_debug_command() -> None:
+    """Redis 7: DEBUG refused by default, before NOAUTH and at MULTI queueing; `local` lets
+    loopback clients (and unix sockets) run it, not others."""
+    refused = ("ERR DEBUG command not allowed. If the enable-debug-command option is set to "
+               "\"local\", you can run it from a local connection, otherwise you need to set this "
+               "option in the configuration file, and then restart the server.")
+    env = Env(requirepass="pw")
+    assert env.err("DEBUG", "SLEEP", "0") == refused          # not NOAUTH
+    env.ok("AUTH", "pw")
+    assert env.err("DEBUG", "JMAP") == refused
+    env.ok("MULTI")
+    assert env.err("DEBUG", "JMAP") == refused                # at queueing time
+    assert env.err("EXEC").startswith("EXECABORT")
+    local = Env(enable_debug_command="local")
+    local.ok("DEBUG", "JMAP")
+    assert local.err("DEBUG", "JMAP", client=local.client("10.1.2.3:5000")) == refused
+    assert local("DEBUG", "JMAP", client=local.client(":0")) == b"OK"   # a unix socket peer
 
 
 def test_subcommands_checked_before_auth_and_multi() -> None:

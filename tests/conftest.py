@@ -68,12 +68,15 @@ class ServerProc:
 
 def start_ours(*args: str, port: int | None = None, wait: bool = True, stderr=subprocess.PIPE,
                kind: type[ServerProc] = ServerProc) -> ServerProc:
-    """Start `python -m resp_server` on a free port with extra CLI args; waits for PING.
+    """Start `python -m resp_server` on a free port with extra CLI args (a config file first, as
+    redis-server reads it); waits for PING.
     `stderr` is where its output goes (a pipe - then read `proc.stdout` -, or a file descriptor):
     the log (standard output with logfile "", as Redis) and stderr together; `kind` the
     handle's class."""
     port = port or free_port()
-    cmd = [sys.executable, "-m", "resp_server", "--port", str(port), "--bind", "127.0.0.1", *args]
+    conf = list(args[:1]) if args and not args[0].startswith("-") else []   # a config file first
+    cmd = [sys.executable, "-m", "resp_server", *conf, "--port", str(port), "--bind", "127.0.0.1",
+           *args[len(conf):]]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=stderr, stderr=subprocess.STDOUT)
     sp = kind(port, proc, list(args))
     if wait:

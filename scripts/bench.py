@@ -1,4 +1,4 @@
-"""resp-bench: our server side by side with a real redis-server, judged against issue 5's bar.
+"""resp-bench: our server side by side with a real redis-server, checked against the README's targets.
 
     resp-bench                      # start both servers, all workloads, 5 repetitions
     resp-bench --quick              # smoke run, under a minute

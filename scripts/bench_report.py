@@ -143,7 +143,7 @@ def _w4_check(rows: list[Row], maxmemory: int) -> Verdict:
 def w5_verdicts(w5: dict[str, Any] | None) -> list[Verdict]:
     """W5 checks, computed by scripts.bench_w5 and stored in the record."""
     if not w5 or not w5.get("verdicts"):
-        return [Verdict("W5 prefix-cache bars", "see issue 5", "not measured", None)]
+        return [Verdict("W5 prefix-cache bars", "see README, Performance", "not measured", None)]
     return [Verdict(v["bar"], v["target"], v["measured"], v["passed"]) for v in w5["verdicts"]]
 
 
@@ -230,7 +230,7 @@ def render_markdown(record: dict[str, Any], rows: list[Row], verdicts: list[Verd
         head += [f"![chart]({chart})", ""]
     errs = [f"- {e['workload']} {e['case']} on {e['server']}: {e['error']}"
             for e in record.get("errors", [])][:30]
-    parts = head + ["## Bar (issue 5)", "", bars_markdown(verdicts), "",
+    parts = head + ["## Targets (README, Performance)", "", bars_markdown(verdicts), "",
                     "## Figures", "", figures_markdown(rows), ""]
     if w5_md:
         parts += ["## W5 prefix-cache hit rate", "", w5_md, ""]

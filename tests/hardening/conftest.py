@@ -2,7 +2,7 @@
 
 At the end of the session the figures the tests recorded (tests/hardening/support.py FIGURES) are
 printed in the terminal summary and written to $HARDENING_FIGURES (default
-/tmp/resp-hardening-figures.json) for the README's "Reliability and security" section.
+a figures.json in a new temporary folder, named in the summary) for the README's "Reliability and security" section.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ def certs(tmp_path_factory) -> dict[str, str]:
 def pytest_terminal_summary(terminalreporter) -> None:
     if not FIGURES:
         return
-    save_figures()
+    path = save_figures()
     terminalreporter.write_sep("-", "hardening figures")
     for k, v in sorted(FIGURES.items()):
         terminalreporter.write_line(f"{k}: {v}")
+    terminalreporter.write_line(f"(written to {path})")

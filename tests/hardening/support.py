@@ -24,7 +24,7 @@ from scripts.rawclient import encode
 from tests.conftest import ServerProc, start_ours
 
 FIGURES: Counter[str] = Counter()   # name -> value, summed over the run
-FIGURES_FILE = Path(os.environ.get("HARDENING_FIGURES", "/tmp/resp-hardening-figures.json"))
+FIGURES_ENV = "HARDENING_FIGURES"    # where to write the figures; default: a new temporary folder
 
 
 def record(name: str, value: int, mode: str = "add") -> None:
@@ -35,8 +35,12 @@ def record(name: str, value: int, mode: str = "add") -> None:
         FIGURES[name] += value
 
 
-def save_figures() -> None:
-    FIGURES_FILE.write_text(json.dumps(dict(sorted(FIGURES.items())), indent=1))
+def save_figures() -> Path:
+    """Write the figures as JSON to $HARDENING_FIGURES, else into a folder of this run's own."""
+    path = Path(os.environ.get(FIGURES_ENV) or
+                Path(tempfile.mkdtemp(prefix="resp-hardening-")) / "figures.json")
+    path.write_text(json.dumps(dict(sorted(FIGURES.items())), indent=1))
+    return path
 
 
 # --- raw RESP -------------------------------------------------------------------------------

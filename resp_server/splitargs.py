@@ -28,8 +28,9 @@ def split_args(line: str) -> list[str] | None:
 
 
 def _word(line: str, i: int) -> tuple[str | None, int]:
-    """One word starting at line[i] -> (word, index after it) or (None, i) if unbalanced."""
-    out: list[str] = []
+    """One word starting at line[i] -> (word, index after it) or (None, i) if unbalanced.
+    `\\xHH` is a byte, as in Redis: the word is built as UTF-8 and decoded at the end."""
+    out = _Word()
     n = len(line)
     quote_ch = ""
     while i < n:
@@ -37,7 +38,7 @@ def _word(line: str, i: int) -> tuple[str | None, int]:
         if quote_ch == '"':
             if ch == "\\" and i + 3 < n and line[i + 1] == "x" and line[i + 2] in _HEX \
                     and line[i + 3] in _HEX:
-                out.append(chr(int(line[i + 2:i + 4], 16)))
+                out.byte(int(line[i + 2:i + 4], 16))
                 i += 4
                 continue
             if ch == "\\" and i + 1 < n:
@@ -45,23 +46,42 @@ def _word(line: str, i: int) -> tuple[str | None, int]:
                 i += 2
                 continue
             if ch == '"':
-                return (None, i) if i + 1 < n and line[i + 1] not in _BLANKS else ("".join(out), i + 1)
+                return (None, i) if i + 1 < n and line[i + 1] not in _BLANKS else (out.text(), i + 1)
         elif quote_ch == "'":
             if ch == "\\" and i + 1 < n and line[i + 1] == "'":
                 out.append("'")
                 i += 2
                 continue
             if ch == "'":
-                return (None, i) if i + 1 < n and line[i + 1] not in _BLANKS else ("".join(out), i + 1)
+                return (None, i) if i + 1 < n and line[i + 1] not in _BLANKS else (out.text(), i + 1)
         elif ch in _BLANKS:
-            return "".join(out), i
-        elif ch in "\"'" and not out:
+            return out.text(), i
+        elif ch in "\"'" and out.empty():
             quote_ch = ch
             i += 1
             continue
         out.append(ch)
         i += 1
-    return (None, i) if quote_ch else ("".join(out), i)
+    return (None, i) if quote_ch else (out.text(), i)
+
+
+class _Word:
+    __slots__ = ("buf",)
+
+    def __init__(self) -> None:
+        self.buf = bytearray()
+
+    def append(self, ch: str) -> None:
+        self.buf += ch.encode("utf-8", "surrogateescape")
+
+    def byte(self, b: int) -> None:
+        self.buf.append(b)
+
+    def empty(self) -> bool:
+        return not self.buf
+
+    def text(self) -> str:
+        return self.buf.decode("utf-8", "surrogateescape")
 
 
 _REPR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\a": "\\a", "\b": "\\b"}

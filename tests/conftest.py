@@ -50,6 +50,7 @@ class ServerProc:
     proc: subprocess.Popen
     args: list[str] = field(default_factory=list)
     host: str = "127.0.0.1"
+    tmpdir: str = ""                 # this server's own temporary folder, removed by stop()
 
     @property
     def url(self) -> str:
@@ -63,6 +64,8 @@ class ServerProc:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+        if self.tmpdir:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
         return self.proc.returncode
 
 
@@ -98,7 +101,7 @@ def start_redis(*args: str) -> ServerProc:
     cmd = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
            "--dir", d, *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    sp = ServerProc(port, proc, list(args))
+    sp = ServerProc(port, proc, list(args), tmpdir=d)
     try:
         wait_ping(port, proc)
     except RuntimeError:

@@ -59,10 +59,11 @@ def start_server(kind: str, port: int | None = None, *args: str):
     if exe is None:
         pytest.skip("redis-server is not installed")
     port = port or root.free_port()
+    d = tempfile.mkdtemp(prefix="redis-conn-")
     cmd = [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-           "--dir", tempfile.mkdtemp(prefix="redis-conn-"), *args]
+           "--dir", d, *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    sp = root.ServerProc(port, proc, list(args))
+    sp = root.ServerProc(port, proc, list(args), tmpdir=d)
     try:
         root.wait_ping(port, proc)
     except RuntimeError:

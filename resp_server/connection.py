@@ -29,6 +29,8 @@ closes without a reply, as Redis).
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import termios
 import time
 from typing import TYPE_CHECKING, Protocol
 
@@ -188,6 +190,22 @@ class Connection(asyncio.BufferedProtocol):
         self.inbuf.drop()
         t.write_eof()
         self.flow.resume_reading()
+
+    def nothing_in_flight(self) -> bool:
+        """Server shutdown: True when closing now loses nothing - no reply waiting or being sent,
+        no request received and unanswered (buffered, deferred, waiting for memory, or still in
+        the kernel's receive queue, which a close would turn into a reset)."""
+        t = self.transport
+        if (t is None or t.is_closing() or self.processing or self.output_pending()
+                or self.input_pending() or self.deferred or self.inflight
+                or self.flow.reading_paused or self in self.server.memory_waiters):
+            return False
+        sock = t.get_extra_info("socket")
+        try:
+            unread = fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0\0\0\0") if sock else b"\0"
+        except OSError:
+            return False
+        return not any(unread)
 
     def kill(self) -> None:
         self.closing = True

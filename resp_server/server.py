@@ -187,7 +187,7 @@ class Server:
         for srv in self.listeners:
             srv.close()
         for conn in list(self.connections):
-            if _nothing_in_flight(conn):
+            if conn.nothing_in_flight():
                 conn.transport.close()
             else:
                 conn.close_after_reply()
@@ -319,12 +319,6 @@ def bind_sockets(hosts: tuple[str, ...], port: int) -> list[socket.socket]:
             sock.close()
         raise
     return socks
-
-
-def _nothing_in_flight(conn: Connection) -> bool:
-    """No reply waiting to be sent, no request received and unanswered: safe to close now."""
-    return (conn.transport is not None and not conn.processing and conn.output_pending() == 0
-            and conn.input_pending() == 0)
 
 
 def _host(ip: str) -> str:

@@ -45,11 +45,13 @@ ERR_BAD = "Bad directive or wrong number of arguments"
 class ConfigError(ValueError):
     """A fatal configuration error; `report()` is what redis-server prints for it."""
 
-    def __init__(self, msg: str, lineno: int = 0, line: str = "") -> None:
+    def __init__(self, msg: str, lineno: int = 0, line: str = "", plain: bool = False) -> None:
         super().__init__(msg)
-        self.msg, self.lineno, self.line = msg, lineno, line
+        self.msg, self.lineno, self.line, self.plain = msg, lineno, line, plain
 
     def report(self, version: str) -> str:
+        if self.plain:                 # Redis logs these as one line, without the banner
+            return self.msg
         head = f"\n*** FATAL CONFIG FILE ERROR ({version}) ***\n"
         if not self.lineno:
             return head + self.msg
@@ -186,7 +188,8 @@ def parse_argv(argv: list[str]) -> ServerConfig:
     try:
         text = config_text(path, args)
     except OSError as e:
-        raise ConfigError(f"Fatal error, can't open config file '{path}': {e.strerror}") from None
+        raise ConfigError(f"Fatal error, can't open config file '{path}': {e.strerror}",
+                          plain=True) from None
     values: dict[str, object] = {}
     for lineno, raw in enumerate(text.split("\n"), 1):
         line = raw.strip(" \t\r\n")

@@ -1,7 +1,7 @@
 """Server configuration: frozen dataclasses, validated on construction.
 
-Names follow redis.conf (`maxmemory`, `maxmemory-policy`, `proto-max-bulk-len`, ...); the CLI and
-the config-file reader (cli.py) map `kebab-case` names onto these snake_case fields. Sizes are in
+Names follow redis.conf (`maxmemory`, `maxmemory-policy`, `proto-max-bulk-len`, ...); the
+config reader (conffile.py) maps `kebab-case` names onto these snake_case fields. Sizes are in
 bytes; `parse_size` accepts Redis's units (`100mb`, `4gb`, `1k`, plain integers).
 `client-output-buffer-limit` is an `OutputLimits` (Redis's three client classes), read with
 Redis 7.0's rules and error messages, quirks included: CONFIG SET and redis.conf share them.
@@ -127,7 +127,8 @@ def _strtoint(word: str) -> int | None:
 class StoreConfig:
     """Settings of the memory layer (resp_server.store)."""
 
-    maxmemory: int = 0                       # bytes; 0 = no cap (Redis semantics)
+    maxmemory: int = 0                       # bytes; 0 = no cap (Redis semantics; the program's
+                                             # default when not given: memlimit.py)
     policy: str = "allkeys-s3fifo"           # the prefix-trace benchmark (W5) winner, see README
     databases: int = 16
     slab_page_size: int = 1 * MIB            # bytes per slab page (memcached's item_size_max)
@@ -152,7 +153,7 @@ class StoreConfig:
 
 @dataclass(frozen=True, slots=True)
 class ServerConfig:
-    """Everything the server needs; built by cli.py from argv and an optional redis.conf file."""
+    """Everything the server needs; built by conffile.py from argv and an optional redis.conf."""
 
     bind: tuple[str, ...] = ("127.0.0.1", "::1")
     port: int = 6380

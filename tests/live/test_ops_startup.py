@@ -281,3 +281,17 @@ def test_oom_and_protocol_errors_are_logged_rate_limited() -> None:
     proto = [line for line in log if "Protocol error, connection closed: client 127.0.0.1:" in line]
     assert 1 <= len(oom) < refused / 10 and 1 <= len(proto) < 20, "\n".join(log)
     assert all(" * " in line for line in oom + proto)            # notice level
+
+
+def test_banner_names_the_tls_listener(tmp_path: Path) -> None:
+    try:
+        from tests.hardening.support import make_certs
+        certs = make_certs(tmp_path)
+    except ImportError:
+        pytest.skip("the cryptography package is not installed")
+    tls_port = free_port()
+    sp = start_ours("--tls-port", str(tls_port), "--tls-cert-file", certs["server_cert"],
+                    "--tls-key-file", certs["server_key"], "--maxmemory", "64mb")
+    sp.stop()
+    banner = next(line for line in sp.proc.stdout.read().decode().splitlines() if "started" in line)
+    assert f"tcp 127.0.0.1:{sp.port}" in banner and f"tls 127.0.0.1:{tls_port}" in banner, banner

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -49,3 +51,12 @@ def test_no_effect_directives_are_collected() -> None:
     assert dict(cfg.no_effect) == {"save": "900 1", "io-threads": "4"}
     with pytest.raises(ConfigError, match="Bad directive"):
         parse_argv(["--nosuch", "1"])
+
+
+def test_config_file_is_absolute_from_the_starting_directory(tmp_path, monkeypatch) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "r.conf").write_text(f"dir {tmp_path / 'sub'}\n")
+    monkeypatch.chdir(tmp_path)
+    cfg = parse_argv(["r.conf"])
+    assert cfg.config_file == str(tmp_path / "r.conf")
+    assert os.getcwd() == str(tmp_path / "sub")                   # `dir` applied, as Redis

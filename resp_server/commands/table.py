@@ -67,15 +67,18 @@ def build_table() -> dict[bytes, CommandSpec]:
         bitfield,
         bits,
         connection,
+        dump,
         keys,
         lcs,
+        migrate,
         server,
         strings,
         transactions,
     )
 
     table: dict[bytes, CommandSpec] = {}
-    for module in (strings, keys, transactions, connection, server, bits, bitfield, lcs):
+    for module in (strings, keys, transactions, connection, server, bits, bitfield, lcs,
+                   dump, migrate):
         for s in module.COMMANDS:
             assert s.name.encode() not in table, f"duplicate command {s.name}"
             table[s.name.encode()] = s

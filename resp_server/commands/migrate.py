@@ -9,7 +9,8 @@ remaining TTL - then the replies are read line by line; each key the target acce
 here unless COPY. The call is synchronous and blocks this server for at most `timeout` ms per
 socket operation, exactly as Redis's does (it blocks Redis too). Redis keeps the connection for
 10 s for the next MIGRATE; we open one per call, so SELECT is always sent. A connection refused
-or reset is retried once, a timeout never. Replies and errors are Redis's: +OK, +NOKEY (no key
+or reset is retried once (a refused connection is a failed write, as Redis's
+non-blocking connect sees it), a timeout never. Replies and errors are Redis's: +OK, +NOKEY (no key
 here), `IOERR error or timeout connecting to the client`, `IOERR error or timeout reading|writing
 to target instance`, `ERR Target instance replied with error: <its error>`.
 """
@@ -129,6 +130,10 @@ class _Target:
             raise RespError(ERR_CONNECT)
         try:
             self.sock = socket.create_connection((m.host, m.port), timeout=m.timeout_ms / 1000)
+        except ConnectionRefusedError as e:
+            # Redis connects without blocking: a refusal shows up as its first write failing
+            e.phase = "writing"  # type: ignore[attr-defined]
+            raise
         except (OSError, UnicodeError):
             raise RespError(ERR_CONNECT) from None
         self.reader = self.sock.makefile("rb")

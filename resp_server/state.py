@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from resp_server.commands.pause import ClientPause
 from resp_server.config import ServerConfig
 from resp_server.stats import Slowlog, Stats
 from resp_server.store.keyspace import Keyspace
@@ -42,6 +43,7 @@ class ServerState:
         self.monitors: set[Watcher] = set()           # clients in MONITOR
         self.watchers: dict[tuple[int, bytes], set[Watcher]] = {}
         self.next_client_id = 1
+        self.pause = ClientPause()                   # CLIENT PAUSE (commands/pause.py)
         self.shutdown_requested: Callable[[], None] | None = None   # set by server.py
         # CONFIG GET/SET view; values are strings as redis.conf spells them.
         self.requirepass = config.requirepass

@@ -104,7 +104,7 @@ def info_clients(s: ServerState) -> list[tuple[str, object]]:
     return [
         ("connected_clients", len(s.clients)), ("cluster_connections", 0),
         ("maxclients", s.maxclients), ("client_recent_max_input_buffer", 0),
-        ("client_recent_max_output_buffer", 0), ("blocked_clients", 0),
+        ("client_recent_max_output_buffer", 0), ("blocked_clients", len(s.pause.waiting)),
         ("tracking_clients", 0), ("clients_in_timeout_table", 0),
     ]
 

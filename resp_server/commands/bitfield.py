@@ -166,6 +166,23 @@ def bitfield_ro(c: ClientState, argv: list) -> object:
     return bitfield_generic(c, argv, True)
 
 
+def bitfield_keys(args: list) -> list[tuple[bytes, str]]:
+    """bitfieldGetKeys (COMMAND GETKEYSANDFLAGS): RO for GET/OVERFLOW only, else RW update."""
+    i = 2
+    readonly = True
+    while i < len(args):
+        op = arg_bytes(args[i]).lower()
+        more = len(args) - i - 1
+        if op == b"get" and more >= 2:
+            i += 3
+        elif op == b"overflow" and more >= 1:
+            i += 2
+        else:                       # SET / INCRBY, or a syntax error: assume a write
+            readonly = False
+            break
+    return [(args[1], "RO access" if readonly else "RW access update")]
+
+
 COMMANDS = [
     spec("bitfield", bitfield, -2, "write denyoom", (1, 1, 1), "bitmap",
          "Perform arbitrary bitfield integer operations on strings", "3.2.0"),

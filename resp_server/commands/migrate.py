@@ -227,6 +227,25 @@ def replies_failed(head: list[bytes]) -> bool:
     return any(r.startswith(b"-") for r in head)
 
 
+_SKIP_ARGS = {b"copy": 0, b"replace": 0, b"auth": 1, b"auth2": 2}
+
+
+def migrate_keys(args: list) -> list[tuple[bytes, str]]:
+    """migrateGetKeys (COMMAND GETKEYS): the key, or the keys after KEYS (none when the key
+    argument is not empty then)."""
+    first, num = 3, 1
+    i = 6
+    while i < len(args):
+        opt = arg_bytes(args[i]).lower()
+        if opt == b"keys":
+            if len(args[3]) > 0:
+                return []
+            first, num = i + 1, len(args) - i - 1
+            break
+        i += 1 + _SKIP_ARGS.get(opt, 0)
+    return [(args[j], "RW access delete") for j in range(first, first + num)]
+
+
 COMMANDS = [
     spec("migrate", migrate, -6, "write movablekeys", (3, 3, 1), "generic",
          "Atomically transfer a key from a Redis instance to another one.", "2.6.0"),

@@ -67,6 +67,7 @@ def build_table() -> dict[bytes, CommandSpec]:
         bitfield,
         bits,
         connection,
+        docs_more,  # noqa: F401 - COMMAND INFO/DOCS data of bits, bitfield, lcs, dump, migrate
         dump,
         keys,
         lcs,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from resp_server.commands.args import LLONG_MIN, arg_bytes, get_ll, parse_ll
 from resp_server.commands.db import mark_raw, peek, put, read, value_bytes, value_slice
 from resp_server.commands.table import spec
-from resp_server.resp.replies import ERR_SYNTAX, RespError
+from resp_server.resp.replies import ERR_OOM, ERR_SYNTAX, RespError
 
 if TYPE_CHECKING:
     from resp_server.client import ClientState
@@ -49,8 +49,11 @@ def grown_value(c: ClientState, key: bytes, max_bit: int) -> tuple[bytearray, bo
     """lookupStringForBitCommand: the key's value as a mutable copy grown (zero-padded) to hold
     bit `max_bit`, and whether the key existed."""
     item = peek(c, key)
-    buf = bytearray(value_bytes(item)) if item is not None else bytearray()
     need = (max_bit >> 3) + 1
+    if need > (item.length if item is not None else 0) and \
+            not c.server.keyspace.could_fit(need):
+        raise RespError(ERR_OOM)     # could never be stored: refuse before building it
+    buf = bytearray(value_bytes(item)) if item is not None else bytearray()
     if len(buf) < need:
         buf.extend(bytes(need - len(buf)))
     return buf, item is not None

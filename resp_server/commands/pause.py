@@ -59,6 +59,7 @@ class ClientPause:
         return self.mode
 
     def pause(self, mode: int, ms: int) -> None:
+        self.active_mode()                # an expired pause must not lend its mode
         end = time.monotonic() + ms / 1000
         self.mode = max(self.mode, mode)
         self.end = max(self.end, end) if self.mode else end
@@ -82,15 +83,24 @@ class ClientPause:
             self._arm()
 
     def unpause(self) -> None:
-        """End the pause and resume the waiting connections, oldest first."""
+        """End the pause and resume the waiting connections, oldest first (from the event loop,
+        not inside the command that ended it)."""
         self.mode = PAUSE_OFF
         self.end = 0.0
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         waiting, self.waiting = self.waiting, {}
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
         for conn in waiting:
-            conn.resume_postponed()  # type: ignore[attr-defined]
+            resume = conn.resume_postponed  # type: ignore[attr-defined]
+            if loop is not None:
+                loop.call_soon(resume)
+            else:
+                resume()
 
     def wait(self, conn: object) -> None:
         self.waiting[conn] = None

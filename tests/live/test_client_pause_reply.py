@@ -198,3 +198,25 @@ def test_no_touch_keeps_idle_time() -> None:
             r.execute_command("CLIENT", "NO-TOUCH", "maybe")
     finally:
         sp.stop()
+
+
+def test_pipeline_behind_a_held_write_keeps_its_order(target: ServerProc) -> None:
+    """Commands pipelined after a held write wait behind it (reads too), then all run in order."""
+    r = redis.Redis(port=target.port, socket_timeout=10)
+    r.delete("x")
+    r.execute_command("CLIENT", "PAUSE", 100000, "WRITE")
+    s = _raw(target)
+    try:
+        _send(s, ["GET", "x"], ["SET", "x", "1"], ["GET", "x"], ["INCR", "x"], ["ECHO", "end"])
+        first = _read_until(s, b"$-1\r\n")
+        assert first == b"$-1\r\n"                         # the read before the write answers
+        _wait_blocked(r, 1)
+        s.settimeout(0.3)
+        with pytest.raises(TimeoutError):
+            s.recv(100)                                    # nothing else while paused
+        s.settimeout(5)
+        r.execute_command("CLIENT", "UNPAUSE")
+        assert _read_until(s, b"$3\r\nend\r\n") == b"+OK\r\n$1\r\n1\r\n:2\r\n$3\r\nend\r\n"
+    finally:
+        r.execute_command("CLIENT", "UNPAUSE")
+        s.close()

@@ -162,3 +162,25 @@ def test_migrate_errors_match_redis(ours: ServerProc, real: ServerProc) -> None:
 
 def _client_noflush(sp: ServerProc) -> redis.Redis:
     return redis.Redis(port=sp.port, socket_timeout=20)
+
+
+def test_monitor_redacts_migrate_auth(ours: ServerProc, real: ServerProc) -> None:
+    """MONITOR shows MIGRATE's AUTH / AUTH2 arguments as "(redacted)", as Redis 7 does."""
+    dead = free_port()
+    lines = []
+    for sp in (ours, real):
+        mon = redis.Redis(port=sp.port, socket_timeout=10).monitor()
+        with mon as m:
+            c = _client_noflush(sp)
+            try:
+                c.execute_command("MIGRATE", "127.0.0.1", dead, "", 0, 100, "AUTH", "secret",
+                                  "AUTH2", "user", "pw", "KEYS", "nokey")
+            except redis.ResponseError:
+                pass
+            for _ in range(20):
+                cmd = m.next_command()["command"]
+                if cmd.startswith("MIGRATE"):
+                    lines.append(cmd)
+                    break
+    assert lines[0] == lines[1]
+    assert "secret" not in lines[0] and "(redacted)" in lines[0]

@@ -6,7 +6,8 @@ LEN and the IDX ranges all come from that walk. Here each table row i is one int
 over B's positions (Hyyro's bit-parallel LCS): bit j-1 of row i is 0 exactly when
 LCS(i, j) = LCS(i, j-1) + 1, so LCS(i, j) = j - popcount(row_i & (2^j - 1)). The rows take
 alen * blen / 8 bytes and are computed with big-integer arithmetic; the walk reads the same
-lengths Redis reads, so every reply (ties included) is the one Redis gives. Redis's limit on the
+lengths Redis reads (one step per character, as Redis), so every reply (ties included) is the one
+Redis gives. Redis's limit on the
 table's size ((alen+1)(blen+1) * 4 bytes <= proto-max-bulk-len) is kept.
 """
 
@@ -48,10 +49,26 @@ def lcs_len(rows: list[int], i: int, j: int) -> int:
 
 def lcs_walk(a: bytes, b: bytes, rows: list[int]) -> tuple[bytes, list[tuple[int, int, int, int]]]:
     """Redis's walk back: the LCS string and the matched ranges (a_start, a_end, b_start, b_end)
-    in the order Redis emits them (from the end of the strings)."""
+    in the order Redis emits them (from the end of the strings).
+
+    The walk keeps L = LCS(i, j) and U = LCS(i-1, j) and steps them with single bits of the two
+    rows it is between (LCS(k, j) - LCS(k, j-1) = 1 - bit j-1 of row k), so each step is O(1);
+    only moving to another row (at most len(a) times) recomputes U from a whole row."""
     i, j = len(a), len(b)
     out = bytearray()
     ranges: list[tuple[int, int, int, int]] = []
+    if not i or not j:
+        return b"", ranges
+    width = (j + 7) // 8
+
+    def bits(k: int) -> bytes:
+        return rows[k].to_bytes(width, "little")
+
+    def step(row: bytes, jj: int) -> int:          # LCS(k, jj+1) - LCS(k, jj)
+        return 1 - ((row[jj >> 3] >> (jj & 7)) & 1)
+
+    cur, up = bits(i), bits(i - 1)
+    length, above = lcs_len(rows, i, j), lcs_len(rows, i - 1, j)
     open_range: list[int] | None = None          # [a_start, a_end, b_start, b_end]
     while i > 0 and j > 0:
         emit = False
@@ -66,12 +83,19 @@ def lcs_walk(a: bytes, b: bytes, rows: list[int]) -> tuple[bytes, list[tuple[int
                 emit = True
             if open_range[0] == 0 or open_range[2] == 0:
                 emit = True
+            length = above - step(up, j - 1)
             i, j = i - 1, j - 1
+            if i:
+                cur, up, above = up, bits(i - 1), lcs_len(rows, i - 1, j)
         else:
-            if lcs_len(rows, i - 1, j) > lcs_len(rows, i, j - 1):
-                i -= 1
+            left = length - step(cur, j - 1)     # LCS(i, j-1)
+            if above > left:
+                i, length = i - 1, above
+                if i:
+                    cur, up, above = up, bits(i - 1), lcs_len(rows, i - 1, j)
             else:
-                j -= 1
+                j, length = j - 1, left
+                above -= step(up, j)
             emit = open_range is not None
         if emit and open_range is not None:
             ranges.append((open_range[0], open_range[1], open_range[2], open_range[3]))

@@ -30,7 +30,7 @@ class ClientState:
     __slots__ = (
         "server", "conn", "id", "addr", "laddr", "name", "lib_name", "lib_ver", "db", "resp",
         "authenticated", "user", "multi", "multi_error", "watched", "watch_dirty", "monitor",
-        "created", "last_interaction", "last_cmd", "killed", "tls", "no_touch",
+        "created", "last_interaction", "last_cmd", "killed", "tls", "no_touch", "reply_mode",
     )
 
     def __init__(self, server: ServerState, conn: ConnectionHandle | None, cid: int,
@@ -58,6 +58,7 @@ class ClientState:
         self.killed = False
         self.tls = False
         self.no_touch = False
+        self.reply_mode = 0                 # CLIENT REPLY: 0 on (commands/pause.py)
 
     def age(self) -> int:
         return int(time.time() - self.created)

@@ -38,6 +38,7 @@ from resp_server.client import ClientState
 from resp_server.commands import fastpath
 from resp_server.commands.connection import client_info_line
 from resp_server.commands.dispatch import discard_multi, execute
+from resp_server.commands.pause import POSTPONED
 from resp_server.config import OutputLimit
 from resp_server.flow_control import FlowControl
 from resp_server.input_buffer import InputBuffer, Watermark
@@ -110,6 +111,7 @@ class Connection(asyncio.BufferedProtocol):
         self.lowat = Watermark(None)       # SO_RCVLOWAT while a big value arrives (TCP only)
         self.write_queued = False          # in the server's write queue (replies written soon)
         self.soft_limit_since = 0.0        # server.clock() when output reached the soft limit
+        self.postponed: tuple[list, bool] | None = None   # request held by CLIENT PAUSE
 
     # --- lifecycle ----------------------------------------------------------------------------
     def connection_made(self, transport) -> None:  # asyncio.Transport (or a test fake)
@@ -146,6 +148,7 @@ class Connection(asyncio.BufferedProtocol):
         _, pins = self.writer.take()
         for item in pins:
             self.keyspace.unpin(item)
+        self._drop_postponed()
         c = self.client
         if c is not None:
             discard_multi(c)       # releases queued big values, unwatches
@@ -265,7 +268,7 @@ class Connection(asyncio.BufferedProtocol):
         self._process()
 
     def _process(self) -> None:
-        if self.closing or self.client is None:
+        if self.closing or self.client is None or self.postponed is not None:
             return
         parser, client, inbuf = self.parser, self.client, self.inbuf
         client.last_interaction = time.time()
@@ -329,6 +332,9 @@ class Connection(asyncio.BufferedProtocol):
                 i += 1
                 if self.closing:          # QUIT / CLIENT KILL: nothing after it runs
                     return
+                if self.postponed is not None:   # CLIENT PAUSE holds it: the rest waits too
+                    self.deferred = batch[i:]
+                    return
             if w.parts or len(w.small) > FLUSH_AT:
                 self.flush()
                 if self.flow.reading_paused or self.closing:
@@ -338,6 +344,9 @@ class Connection(asyncio.BufferedProtocol):
     def _run(self, client: ClientState, argv: list, big: bool = False) -> None:
         try:
             reply = execute(client, argv, big)
+            if reply is POSTPONED:
+                self._postpone(argv, big)
+                return
         except Exception as e:  # a bug must not kill the server; report it like Redis would
             self.server.log.exception("error running %r", argv[:1])
             reply = RespError(f"ERR internal error: {type(e).__name__}")
@@ -371,6 +380,33 @@ class Connection(asyncio.BufferedProtocol):
         self.flush()
         if self.transport is not None:
             self.transport.close()
+
+    # --- CLIENT PAUSE (commands/pause.py) ------------------------------------------------------
+    def _postpone(self, argv: list, big: bool) -> None:
+        """CLIENT PAUSE holds this request: keep it, stop reading, wait for the pause to end."""
+        self.postponed = (argv, big)
+        self.flow.pause_reading()
+        self.state.pause.wait(self)
+
+    def resume_postponed(self) -> None:
+        """The pause ended: run the held request, then the input that followed it."""
+        if self.postponed is None or self.closing or self.client is None:
+            return
+        argv, big = self.postponed
+        self.postponed = None
+        self._run(self.client, argv, big)          # may be held again (a new pause)
+        if self.postponed is None:
+            self.flow.resume_reading()
+            self._process()
+            self.flush()
+
+    def _drop_postponed(self) -> None:
+        self.state.pause.forget(self)
+        if self.postponed is not None:
+            for a in self.postponed[0]:
+                if type(a) is not bytes and hasattr(a, "views"):
+                    self.keyspace.release(a)
+            self.postponed = None
 
     # --- big arguments ------------------------------------------------------------------------
     def _sink_for(self, argv: list, length: int) -> object | None:
@@ -507,7 +543,7 @@ class Connection(asyncio.BufferedProtocol):
 
     def resume_writing(self) -> None:
         self._drained()
-        if self.flow.reading_paused and not self.closing:
+        if self.flow.reading_paused and not self.closing and self.postponed is None:
             self.flow.resume_reading()
             if self.inbuf.pending() or self.deferred:
                 self._process()

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from resp_server.commands.pause import ClientPause
 from resp_server.config import ServerConfig
 from resp_server.ops import OpsSettings
 from resp_server.stats import Slowlog, Stats
@@ -43,6 +44,7 @@ class ServerState:
         self.monitors: set[Watcher] = set()           # clients in MONITOR
         self.watchers: dict[tuple[int, bytes], set[Watcher]] = {}
         self.next_client_id = 1
+        self.pause = ClientPause()                   # CLIENT PAUSE (commands/pause.py)
         self.shutdown_requested: Callable[[], None] | None = None   # set by server.py
         self.ops = OpsSettings(config)           # logfile/debug/notify/... settings (ops.py)
         # CONFIG GET/SET view; values are strings as redis.conf spells them.

@@ -21,6 +21,7 @@ from resp_server.commands.args import (
     lower,
     text,
 )
+from resp_server.commands.pause import client_pause, client_reply, client_unpause
 from resp_server.commands.table import spec
 from resp_server.config import REDIS_COMPAT_VERSION
 from resp_server.resp.replies import (
@@ -157,6 +158,7 @@ def reset(c: ClientState, argv: list) -> object:
     c.resp = 2
     c.name = b""
     c.no_touch = False
+    c.reply_mode = 0
     c.user = b"default"
     c.authenticated = default_user_nopass(c)
     return Status(b"RESET")
@@ -342,15 +344,6 @@ def client_no_touch(c: ClientState, argv: list) -> object:
     return OK
 
 
-def client_reply(c: ClientState, argv: list) -> object:
-    mode = lower(argv[2])
-    if mode == b"on":
-        return OK
-    if mode in (b"off", b"skip"):
-        raise RespError("ERR CLIENT REPLY OFF|SKIP is not supported by this server")
-    raise RespError(ERR_SYNTAX)
-
-
 def client_getredir(c: ClientState, argv: list) -> object:
     return -1
 
@@ -370,6 +363,9 @@ _CLIENT_HELP = [  # Redis 7.0's text for the subcommands we have, then Redis 7.2
     "    * SKIPME (YES|NO)", "      Skip killing current connection (default: yes).",
     "LIST [options ...]", "    Return information about client connections. Options:",
     "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
+    "UNPAUSE", "    Stop the current client pause, resuming traffic.",
+    "PAUSE <timeout> [WRITE|ALL]",
+    "    Suspend all, or just write, clients for <timeout> milliseconds.",
     "REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",
     "SETNAME <name>", "    Assign the name <name> to the current connection.",
     "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
@@ -389,6 +385,8 @@ CLIENT = SubTable("client", {
     "no-evict": (client_no_evict, 3),
     "no-touch": (client_no_touch, 3),
     "reply": (client_reply, 3),
+    "pause": (client_pause, -3),
+    "unpause": (client_unpause, 2),
     "getredir": (client_getredir, 2),
     "help": (lambda c, argv: help_reply("client", _CLIENT_HELP), 2),
 })

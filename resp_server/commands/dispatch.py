@@ -17,6 +17,7 @@ from resp_server.commands.args import ERROR_TEXT_ERRORS, SUBTABLES, arg_bytes, a
 from resp_server.commands.latency import ENABLED as LATENCY_TRACKING
 from resp_server.commands.latency import record as record_latency
 from resp_server.commands.monitor import monitor_args, monitor_line
+from resp_server.commands.pause import POSTPONED, filter_reply, must_wait
 from resp_server.commands.protected import check_debug
 from resp_server.commands.table import CommandSpec, build_table
 from resp_server.logsetup import failures
@@ -66,9 +67,17 @@ def _release_unused(client: ClientState, argv: list) -> None:
 
 
 def execute(client: ClientState, argv: list, big: bool = False) -> object:
-    """Run one request (or queue it inside MULTI) and return its reply.
+    """Run one request (or queue it inside MULTI) and return its reply: POSTPONED when CLIENT
+    PAUSE holds it (the connection runs it again later), NO_REPLY under CLIENT REPLY OFF/SKIP.
 
     `big` is True when argv may hold non-bytes big arguments (Reservations, bytearrays)."""
+    reply = _dispatch(client, argv, big)
+    if client.reply_mode and reply is not POSTPONED:
+        return filter_reply(client, reply)
+    return reply
+
+
+def _dispatch(client: ClientState, argv: list, big: bool) -> object:
     name = argv[0]
     spec = TABLE.get(name) if type(name) is bytes else None
     if spec is None and type(name) is bytes:
@@ -77,6 +86,8 @@ def execute(client: ClientState, argv: list, big: bool = False) -> object:
         a, n = spec.arity, len(argv)
         if (n == a if a >= 0 else n >= -a) and not (
                 spec.denyoom and client.server.keyspace.over_maxmemory()):
+            if client.server.pause.mode and must_wait(client, spec):
+                return POSTPONED
             return call(client, spec, argv, big)
     try:
         return _execute_checked(client, spec, argv, big)
@@ -153,6 +164,8 @@ def _execute_checked(client: ClientState, spec: CommandSpec | None, argv: list, 
             spec.name == "exec" and any(s.denyoom for s, _ in client.multi))))) and \
             client.server.keyspace.over_maxmemory():
         raise RespError(ERR_OOM)   # EXEC: answered EXECABORT ... because of: OOM (_rejected)
+    if client.server.pause.mode and must_wait(client, spec):
+        return POSTPONED
     if in_multi and spec.name not in _MULTI_IMMEDIATE_NAMES:
         if big and not spec.bigvalue:
             materialized = _materialize(argv)

@@ -107,24 +107,45 @@ def acl_categories(flags: Iterable[str], explicit: str) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class KS:
-    """A key spec: begin_search index `index`, find_keys range (lastkey, keystep, limit 0)."""
+    """A key spec: begin_search index `index` (or, with `keyword`, the argument after that word,
+    searched from `startfrom`, backwards when negative), find_keys range (lastkey, keystep,
+    limit 0)."""
     flags: str
     index: int = 1
     lastkey: int = 0
     keystep: int = 1
     notes: str = ""
+    keyword: str = ""
+    startfrom: int = 0
 
-    def positions(self, argc: int) -> range:
+    def positions(self, argc: int, args: list | None = None) -> range:
         """Argument indexes this spec names in a command of argc arguments (getKeysUsingKeySpecs)."""
-        last = self.index + self.lastkey if self.lastkey >= 0 else argc + self.lastkey
-        return range(self.index, min(last, argc - 1) + 1, self.keystep)
+        first = self.index if not self.keyword else self._after_keyword(argc, args or [])
+        if first is None:
+            return range(0)
+        last = first + self.lastkey if self.lastkey >= 0 else argc + self.lastkey
+        return range(first, min(last, argc - 1) + 1, self.keystep)
+
+    def _after_keyword(self, argc: int, args: list) -> int | None:
+        start = self.startfrom if self.startfrom >= 0 else argc + self.startfrom
+        step = 1 if self.startfrom >= 0 else -1
+        i = start
+        while 0 < i < argc and i < len(args):
+            if bytes(args[i]).lower() == self.keyword.lower().encode():
+                return i + 1
+            i += step
+        return None
 
     def reply(self) -> dict:
         out: dict[str, object] = {}
         if self.notes:
             out["notes"] = self.notes
         out["flags"] = OrderedSet(Status(f.encode()) for f in self.flags.split())
-        out["begin_search"] = {"type": "index", "spec": {"index": self.index}}
+        if self.keyword:
+            out["begin_search"] = {"type": "keyword", "spec": {"keyword": self.keyword,
+                                                               "startfrom": self.startfrom}}
+        else:
+            out["begin_search"] = {"type": "index", "spec": {"index": self.index}}
         out["find_keys"] = {"type": "range", "spec": {"lastkey": self.lastkey,
                                                       "keystep": self.keystep, "limit": 0}}
         return out

@@ -110,6 +110,7 @@ def lane_open(c: ClientState) -> bool:
     """Can this client's requests take the lane? (Checks that hold for a whole batch.)"""
     server = c.server
     return (c.authenticated and c.multi is None and not c.no_touch and not server.monitors
+            and not c.reply_mode and not server.pause.mode
             and not LATENCY_TRACKING and not server.keyspace.cfg.debug_invariants)
 
 

@@ -58,7 +58,8 @@ def _arg_bytes(a: object) -> bytes:
 
 
 def _redacted(argv: list) -> list[bytes]:
-    """AUTH's arguments and HELLO's AUTH user/password replaced by "(redacted)"."""
+    """AUTH's arguments, HELLO's AUTH user/password and MIGRATE's AUTH / AUTH2 arguments replaced
+    by "(redacted)"."""
     args = [_arg_bytes(a) for a in argv]
     name = lower(args[0])
     if name == b"auth":
@@ -67,7 +68,20 @@ def _redacted(argv: list) -> list[bytes]:
         for i in range(2, len(args) - 2):
             if lower(args[i]) == b"auth":
                 args[i + 1] = args[i + 2] = REDACTED
+    if name == b"migrate":
+        _redact_migrate(args)
     return args
+
+
+def _redact_migrate(args: list[bytes]) -> None:
+    i = 6
+    while i < len(args):
+        opt = lower(args[i])
+        if opt == b"keys":
+            return
+        n = {b"auth": 1, b"auth2": 2}.get(opt, 0)
+        args[i + 1:i + 1 + n] = [REDACTED] * len(args[i + 1:i + 1 + n])
+        i += 1 + n
 
 
 def format_monitor_line(client: ClientState, argv: list) -> Status:

@@ -105,7 +105,7 @@ def info_clients(s: ServerState) -> list[tuple[str, object]]:
     return [
         ("connected_clients", len(s.clients)), ("cluster_connections", 0),
         ("maxclients", s.maxclients), ("client_recent_max_input_buffer", 0),
-        ("client_recent_max_output_buffer", 0), ("blocked_clients", 0),
+        ("client_recent_max_output_buffer", 0), ("blocked_clients", len(s.pause.waiting)),
         ("tracking_clients", 0), ("clients_in_timeout_table", 0),
     ]
 
@@ -478,13 +478,26 @@ def command_keys(args: list) -> list[tuple[bytes, str]]:
     argc = len(args)
     if (arity >= 0 and argc != arity) or argc < -arity:
         raise RespError("ERR Invalid number of arguments specified for command")
-    out = []
-    for ks in doc.key_specs:
+    native = _getkeys_proc(name, args)
+    out = native or []
+    for ks in doc.key_specs if native is None else ():
         flags = _set_key_flags(args) if "variable_flags" in ks.flags.split() else ks.flags
-        out += [(args[i], flags) for i in ks.positions(argc)]
+        out += [(args[i], flags) for i in ks.positions(argc, args)]
     if not out:
         raise RespError("ERR Invalid arguments specified for command")
     return out
+
+
+def _getkeys_proc(name: str, args: list) -> list[tuple[bytes, str]] | None:
+    """Redis's native getkeys functions, used where key specs are incomplete (MIGRATE's KEYS)
+    or their flags variable (BITFIELD's): [(key, flags)], or None to use the key specs."""
+    if name == "migrate":
+        from resp_server.commands.migrate import migrate_keys
+        return migrate_keys(args)
+    if name == "bitfield":
+        from resp_server.commands.bitfield import bitfield_keys
+        return bitfield_keys(args)
+    return None
 
 
 def command_getkeys(c: ClientState, argv: list) -> object:

@@ -63,10 +63,23 @@ def spec(name: str, handler: Handler, arity: int, flags: str = "", keys: tuple[i
 
 def build_table() -> dict[bytes, CommandSpec]:
     """name (lower-case bytes) -> spec, from every command module."""
-    from resp_server.commands import connection, keys, server, strings, transactions
+    from resp_server.commands import (
+        bitfield,
+        bits,
+        connection,
+        docs_more,  # noqa: F401 - COMMAND INFO/DOCS data of bits, bitfield, lcs, dump, migrate
+        dump,
+        keys,
+        lcs,
+        migrate,
+        server,
+        strings,
+        transactions,
+    )
 
     table: dict[bytes, CommandSpec] = {}
-    for module in (strings, keys, transactions, connection, server):
+    for module in (strings, keys, transactions, connection, server, bits, bitfield, lcs,
+                   dump, migrate):
         for s in module.COMMANDS:
             assert s.name.encode() not in table, f"duplicate command {s.name}"
             table[s.name.encode()] = s

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 
-from resp_server.resp.replies import NULL_ARRAY, RespError, Status, Verbatim
+from resp_server.resp.replies import NO_REPLY, NULL_ARRAY, RespError, Status, Verbatim
 
 ZEROCOPY_MIN = 16 * 1024   # stored values this big are sent from slab memory, not copied
 _CRLF = b"\r\n"
@@ -94,6 +94,8 @@ class ReplyWriter:
             self.small += b"*-1\r\n" if self.resp == 2 else b"_\r\n"
         elif isinstance(r, int):
             self.write(int(r))
+        elif r is NO_REPLY:
+            pass
         else:
             raise TypeError(f"cannot encode reply of type {t.__name__}")
 

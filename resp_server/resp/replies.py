@@ -6,6 +6,7 @@ Handlers return plain Python values and the encoder (encoder.py) turns them into
   int                            -> integer            bool     -> RESP3 boolean, RESP2 integer 0/1
   float                          -> RESP3 double, RESP2 bulk string
   None                           -> null bulk ($-1 / _)         NULL_ARRAY -> null array (*-1 / _)
+  NO_REPLY                       -> nothing (CLIENT REPLY OFF / SKIP)
   list / tuple                   -> array              dict     -> RESP3 map, RESP2 flat array
   set / frozenset                -> RESP3 set, RESP2 array
   Status                         -> simple string      RespError -> error
@@ -46,6 +47,17 @@ class _NullArray:
 
 
 NULL_ARRAY = _NullArray()
+
+
+class _NoReply:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_REPLY"
+
+
+NO_REPLY = _NoReply()
+"""Nothing is sent (CLIENT REPLY OFF / SKIP): the encoder writes no bytes for it."""
 OK = Status(b"OK")
 PONG = Status(b"PONG")
 QUEUED = Status(b"QUEUED")

@@ -298,6 +298,16 @@ class Keyspace(KeyOpsMixin, ExpiryMixin, AllocMixin, PinsMixin, OrderingMixin, A
         self._notify(db, key)
         return True
 
+    def restore_access(self, item: Item, atime_ms: int | None, freq: int | None) -> None:
+        """RESTORE's IDLETIME / FREQ: file a linked item as last accessed at `atime_ms` and/or
+        with access counter `freq` (capped at the policy's counter range, 0..3)."""
+        self._policy_remove(item, False)
+        if atime_ms is not None:
+            item.stamp = max(0, atime_ms) << STAMP_TICK_BITS
+        self._policy_insert(item)
+        if freq is not None:
+            item.freq = min(freq, 3)
+
     def set_expire(self, db: int, key: bytes, at_ms: int | None) -> bool:
         """Set (or with None remove) a key's TTL; a time already past deletes the key.
 

@@ -271,7 +271,7 @@ def test_command_introspection() -> None:
     assert "client|list" in env("COMMAND", "DOCS", "client")["client"]["subcommands"]
     assert "lpush" not in names
     assert sorted(env("COMMAND", "LIST", "FILTERBY", "PATTERN", "get*")) == \
-        ["get", "getdel", "getex", "getrange", "getset"]
+        ["get", "getbit", "getdel", "getex", "getrange", "getset"]
     assert "set" in env("COMMAND", "LIST", "FILTERBY", "ACLCAT", "write")
     assert "client|kill" in env("COMMAND", "LIST", "FILTERBY", "ACLCAT", "DANGEROUS")
     assert env.err("COMMAND", "LIST", "FILTERBY", "foo", "x") == "ERR syntax error"

@@ -12,6 +12,7 @@ import resource
 import signal
 import socket
 import struct
+import threading
 import time
 from collections.abc import Iterator
 
@@ -204,6 +205,24 @@ def test_thousand_concurrent_connections():
 
 # --- SIGTERM under load -------------------------------------------------------------------
 
+def _drain_all(socks: list[socket.socket]) -> list[bytearray]:
+    """Read every socket to EOF (or reset) concurrently; what each received."""
+    out = [bytearray() for _ in socks]
+
+    def drain(i: int) -> None:
+        try:
+            while chunk := socks[i].recv(4 * MIB):
+                out[i] += chunk
+        except (ConnectionResetError, TimeoutError):
+            pass
+    threads = [threading.Thread(target=drain, args=(i,)) for i in range(len(socks))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return out
+
+
 def test_sigterm_under_load_finishes_replies_and_exits_0():
     sp = start_logged("--maxmemory", "512mb")
     r = redis.Redis(port=sp.port)
@@ -227,23 +246,18 @@ def test_sigterm_under_load_finishes_replies_and_exits_0():
     assert sp.proc.poll() is None                        # still draining the slow reader ...
     with pytest.raises(ConnectionRefusedError):          # ... but no longer accepting
         socket.create_connection(("127.0.0.1", sp.port), timeout=2).close()
+    # every client is read at once, in parallel (the server's grace for replies in flight is
+    # SHUTDOWN_GRACE: read one after the other, 20 x 32 MiB could outlast it on a busy machine)
+    received = _drain_all([slow, *busy])
     # the slow reader still gets its whole value
-    data = bytearray(head)
-    while chunk := slow.recv(4 * MIB):
-        data += chunk
+    data = bytearray(head) + received[0]
     slow.close()
     want = b"$%d\r\n" % len(big) + big + b"\r\n"
     assert data == want
     # every busy client got only whole replies before its connection closed
     complete = 0
-    for s in busy:
+    for s, raw in zip(busy, received[1:], strict=True):
         reader = hiredis.Reader()
-        raw = bytearray()
-        try:
-            while chunk := s.recv(4 * MIB):
-                raw += chunk
-        except ConnectionResetError:
-            pass
         reader.feed(raw)
         size = 0
         while (x := reader.gets()) is not False:

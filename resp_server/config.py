@@ -137,6 +137,8 @@ class StoreConfig:
     slab_sizes: tuple[int, ...] = ()         # explicit chunk sizes; replaces the factor series
     prealloc: bool = False                   # touch all pages at start-up (no page faults later)
     debug_invariants: bool = False           # run check_invariants() after every write command
+    memory_file: str = ""                    # slab pages in this file's shared mapping; kept
+                                             # across clean restarts (store/warm.py); "" = off
 
     def __post_init__(self) -> None:
         if self.maxmemory < 0:
@@ -149,6 +151,8 @@ class StoreConfig:
             raise ValueError("slab-growth-factor must be > 1.0")
         if self.slab_page_size < 64 * KIB:
             raise ValueError("slab-page-size must be >= 64kb")
+        if self.memory_file and not self.maxmemory:
+            raise ValueError("memory-file needs maxmemory > 0 (the mapping is sized to it)")
 
 
 @dataclass(frozen=True, slots=True)

@@ -196,6 +196,8 @@ class Server:
             await asyncio.sleep(0.005)
         for conn in list(self.connections):
             conn.kill()
+        if self.state.warm is not None:       # memory file: metadata + clean marker (warm.py)
+            self.state.warm.close(self.state.keyspace, self.state.save_on_shutdown)
         log.warning("resp-server is now ready to exit, bye bye...")
 
     def _log_startup(self) -> None:

@@ -18,6 +18,7 @@ from resp_server.config import ServerConfig
 from resp_server.ops import OpsSettings
 from resp_server.stats import Slowlog, Stats
 from resp_server.store.keyspace import Keyspace
+from resp_server.store.warm import open_keyspace
 
 
 class Watcher(Protocol):
@@ -37,7 +38,12 @@ class ServerState:
         self.pid = os.getpid()
         self.run_id = os.urandom(20).hex()
         self.port = config.port                      # the bound port (resolved when port=0)
-        self.keyspace = Keyspace(config.store)   # its on_modify hook is set while keys are WATCHed
+        # the keyspace (re-adopted from --memory-file when possible); on_modify is set while
+        # keys are WATCHed. warm: the memory file's owner (None without one), saved at exit
+        # unless SHUTDOWN NOSAVE cleared save_on_shutdown.
+        self.keyspace: Keyspace
+        self.keyspace, self.warm = open_keyspace(config.store)
+        self.save_on_shutdown = True
         self.stats = Stats()
         self.slowlog = Slowlog(config.slowlog_max_len)
         self.clients: dict[int, Watcher] = {}         # ClientStates by id (client.py)

@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from resp_server.state import ServerState
 
 ERR_NO_PERSISTENCE = "ERR persistence is not supported by this server"
+ERR_NO_SAVE = ("ERR persistence is not supported by this server: start it with --memory-file PATH "
+               "to keep the cache across restarts (SHUTDOWN saves it)")
 EMBSTR_SIZE_LIMIT = 44        # Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT, bytes
 LFU_POLICIES = ("allkeys-lfu", "volatile-lfu")
 
@@ -158,8 +160,21 @@ def info_persistence(s: ServerState) -> list[tuple[str, object]]:
         ("aof_last_rewrite_time_sec", -1), ("aof_current_rewrite_time_sec", -1),
         ("aof_last_bgrewrite_status", "ok"), ("aof_rewrites", 0),
         ("aof_last_write_status", "ok"), ("module_fork_in_progress", 0),
-        ("module_fork_last_cow_size", 0),
+        ("module_fork_last_cow_size", 0), *_warm_restart(s),
     ]
+
+
+def _warm_restart(s: ServerState) -> list[tuple[str, object]]:
+    """Our fields: the memory file and how the last start went (store/warm.py)."""
+    w = s.warm
+    if w is None:
+        return [("memory_file", ""), ("last_restart_adopted_keys", 0),
+                ("last_restart_seconds", "0.000"), ("last_restart_cold_reason", "no memory-file")]
+    i = w.info
+    return [("memory_file", i.memory_file), ("last_restart_adopted_keys", i.adopted_keys),
+            ("last_restart_expired_keys", i.expired_keys),
+            ("last_restart_seconds", f"{i.seconds:.3f}"),
+            ("last_restart_cold_reason", i.cold_reason.replace("\r", " ").replace("\n", " "))]
 
 
 def info_stats(s: ServerState) -> list[tuple[str, object]]:
@@ -766,12 +781,18 @@ def no_persistence(c: ClientState, argv: list) -> object:
     raise RespError(ERR_NO_PERSISTENCE)
 
 
+def no_save(c: ClientState, argv: list) -> object:
+    """SAVE / BGSAVE: no snapshots; the memory file is how the cache survives a restart."""
+    raise RespError(ERR_NO_SAVE)
+
+
 _SHUTDOWN_FLAGS = {b"nosave": "NOSAVE", b"save": "SAVE", b"now": "NOW", b"force": "FORCE",
                    b"abort": "ABORT"}
 
 
 def shutdown(c: ClientState, argv: list) -> object:
-    """SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: stop the server (nothing to save)."""
+    """SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: stop the server. With --memory-file the
+    exit saves the metadata for a warm restart, except with NOSAVE; without one, SAVE fails."""
     flags = set()
     for a in argv[1:]:
         flag = _SHUTDOWN_FLAGS.get(lower(a))
@@ -782,8 +803,9 @@ def shutdown(c: ClientState, argv: list) -> object:
         raise RespError(ERR_SYNTAX)
     if "ABORT" in flags:
         raise RespError("ERR No shutdown in progress.")
-    if "SAVE" in flags:
+    if "SAVE" in flags and c.server.warm is None:
         raise RespError("ERR Errors trying to SHUTDOWN. Check logs.")
+    c.server.save_on_shutdown = "NOSAVE" not in flags
     if c.server.shutdown_requested is not None:
         c.server.shutdown_requested()
     if c.conn is not None:
@@ -842,9 +864,9 @@ COMMANDS = [
          summary="Synchronously save the dataset to disk and then shut down the server"),
     spec("lastsave", lastsave, 1, "loading stale fast", group="server",
          summary="Get the UNIX time stamp of the last successful save to disk"),
-    spec("save", no_persistence, 1, "admin noscript no_async_loading nomulti", group="server",
+    spec("save", no_save, 1, "admin noscript no_async_loading nomulti", group="server",
          summary="Synchronously save the dataset to disk"),
-    spec("bgsave", no_persistence, -1, "admin noscript no_async_loading", group="server",
+    spec("bgsave", no_save, -1, "admin noscript no_async_loading", group="server",
          summary="Asynchronously save the dataset to disk"),
     spec("bgrewriteaof", no_persistence, 1, "admin noscript no_async_loading", group="server",
          summary="Asynchronously rewrite the append-only file", since="1.0.0"),

@@ -9,6 +9,7 @@
   expiry.py      lazy expiry's unlink and the sampled active cycle
   ordering.py    policy glue: access stamps, membership in the per-class eviction policies
   pins.py        pins, zombies and deferred free (the one place an unlinked item is freed)
+  adoption.py    warm restart: the read-only view warm.py saves, and adoption of saved items
   checks.py      check_invariants() across all of them
 Only this module's `Keyspace` (and `time_ms`, KEY_OVERHEAD) are imported from outside the package.
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from resp_server.config import StoreConfig
 from resp_server.store.accounting import (
@@ -31,6 +32,7 @@ from resp_server.store.accounting import (
     KeyspaceStats,
     overhead,
 )
+from resp_server.store.adoption import AdoptionMixin
 from resp_server.store.alloc import AllocMixin, write_value
 from resp_server.store.checks import ChecksMixin
 from resp_server.store.db import Db
@@ -42,6 +44,9 @@ from resp_server.store.pins import PinsMixin
 from resp_server.store.policy import Policy, make_policy
 from resp_server.store.slabs import HANDLE_SHIFT, INDEX_MASK, SlabAllocator, class_sizes
 
+if TYPE_CHECKING:
+    from resp_server.store.memfile import MemoryFile
+
 __all__ = ["Keyspace", "KeyspaceStats", "OOMError", "KEY_OVERHEAD", "time_ms"]
 
 
@@ -50,14 +55,16 @@ def time_ms() -> int:
 
 
 class Keyspace(KeyOpsMixin, ExpiryMixin, AllocMixin, PinsMixin, OrderingMixin, AccountingMixin,
-               ChecksMixin):
+               AdoptionMixin, ChecksMixin):
     """Databases 0..n-1 over one slab allocator; see the package docstring for the contract."""
-    def __init__(self, cfg: StoreConfig, clock: Callable[[], int] = time_ms) -> None:
+
+    def __init__(self, cfg: StoreConfig, clock: Callable[[], int] = time_ms,
+                 backing: MemoryFile | None = None) -> None:
         self.cfg = cfg
         self.clock = clock
         page_size, sizes = class_sizes(cfg.slab_page_size, cfg.slab_min_chunk,
                                        cfg.slab_growth_factor, cfg.slab_sizes)
-        self._slabs = SlabAllocator(page_size, sizes)
+        self._slabs = SlabAllocator(page_size, sizes, backing)
         self.dbs = [Db(i) for i in range(cfg.databases)]
         self._policy_name = cfg.policy
         self._policies: list[Policy] = [make_policy(cfg.policy) for _ in sizes]
@@ -72,11 +79,17 @@ class Keyspace(KeyOpsMixin, ExpiryMixin, AllocMixin, PinsMixin, OrderingMixin, A
         self.used_memory_peak = 0
         self.stats = KeyspaceStats()
         self.on_modify: Callable[[int, bytes | None], None] | None = None
-        if cfg.prealloc and cfg.maxmemory:
-            for _ in range(cfg.maxmemory // page_size):
-                self._slabs.new_page(touch=True)
+        if backing is None:                           # warm.py preallocates after adopting
+            self.prealloc_pages()
         if cfg.debug_invariants:
             self._wrap_checked()
+
+    def prealloc_pages(self) -> None:
+        """StoreConfig.prealloc: fill the pool up to maxmemory with touched pages."""
+        if self.cfg.prealloc and self._maxmemory:
+            s = self._slabs
+            for _ in range(self._maxmemory // s.page_size - s.live_pages):
+                s.new_page(touch=True)
 
     # --- configuration --------------------------------------------------------------------
     @property

@@ -13,6 +13,10 @@ items) and then `unassign` it to the pool or `reassign` it to another class - th
 page move; *which* class gives a page to which is decided by automove.py. Pages are dropped (the
 bytearray released) only to honour a lowered memory cap.
 
+With a memory file (memfile.py) a page is a view of page `pid` of one shared file mapping
+instead of a bytearray; a warm restart rebuilds the page table with `restore()` and marks the
+chunks of re-adopted items used with `claim()` + `claims_done()`.
+
 A chunk handle is an int, `(page_id << 32) | chunk_index`; its byte offset is index * chunk_size.
 `owners[page_id][index]` names what uses a chunk (an Item or a Reservation) or is None when free.
 
@@ -25,6 +29,10 @@ used + free chunks = chunks per page, `owners` is None exactly for the free chun
 from __future__ import annotations
 
 from bisect import bisect_left
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from resp_server.store.memfile import MemoryFile
 
 HANDLE_SHIFT = 32                      # page id lives above the chunk index in a handle
 INDEX_MASK = (1 << HANDLE_SHIFT) - 1
@@ -83,13 +91,14 @@ class SlabClass:
 class SlabAllocator:
     """Pages, size classes and chunk handles; knows nothing of keys, items or eviction."""
 
-    def __init__(self, page_size: int, sizes: list[int]) -> None:
+    def __init__(self, page_size: int, sizes: list[int], backing: MemoryFile | None = None) -> None:
         self.page_size = page_size
+        self.backing = backing                               # memory file, or None: bytearrays
         self.sizes = list(sizes)                             # chunk size by class id, ascending
         self.classes = [SlabClass(i, s, page_size) for i, s in enumerate(sizes)]
         self.largest = len(sizes) - 1                        # class id of chain chunks
         self.max_chunk = sizes[-1]
-        self.pages: list[bytearray | None] = []              # by page id
+        self.pages: list[bytearray | memoryview | None] = []  # by page id
         self.mvs: list[memoryview | None] = []               # one whole-page view per page
         self.page_class: list[int] = []                      # class id, POOL or DROPPED
         self.page_used: list[int] = []                       # chunks in use per page
@@ -130,24 +139,78 @@ class SlabAllocator:
         return len(self.pool) * self.page_size
 
     def new_page(self, touch: bool = False) -> int:
-        """Create one page (a fresh bytearray) in the pool; returns its id."""
-        page = bytearray(self.page_size)
-        if touch:
-            page[::OS_PAGE] = bytes(len(range(0, self.page_size, OS_PAGE)))
+        """Create one page (a fresh bytearray, or a page of the memory file) in the pool."""
         if self.dropped:
             pid = self.dropped.pop()
-            self.pages[pid], self.mvs[pid] = page, memoryview(page)
+            self.pages[pid], self.mvs[pid] = self._make_page(pid, touch)
             self.page_class[pid] = POOL
         else:
             pid = len(self.pages)
+            page, mv = self._make_page(pid, touch)
             self.pages.append(page)
-            self.mvs.append(memoryview(page))
+            self.mvs.append(mv)
             self.page_class.append(POOL)
             self.page_used.append(0)
             self.owners.append(None)
         self.pool.append(pid)
         self.live_pages += 1
         return pid
+
+    def _make_page(self, pid: int, touch: bool) -> tuple[bytearray | memoryview, memoryview]:
+        """(page object, whole-page view); touch faults the memory in now (a file page is only
+        read: its bytes may be a warm restart's data)."""
+        if self.backing is not None:
+            mv = self.backing.page(pid)
+            if touch:
+                mv[::OS_PAGE].tobytes()
+            return mv, mv
+        page = bytearray(self.page_size)
+        if touch:
+            page[::OS_PAGE] = bytes(len(range(0, self.page_size, OS_PAGE)))
+        return page, memoryview(page)
+
+    def restore(self, page_class: list[int]) -> None:
+        """Warm restart: rebuild a fresh allocator's page table - page id i in the pool (POOL),
+        released (DROPPED) or in class page_class[i] with all its chunks free. The chunks of
+        adopted items are then marked used with claim() and claims_done()."""
+        assert not self.pages, "restore() needs a fresh allocator"
+        for pid, cid in enumerate(page_class):
+            if cid == DROPPED:
+                self.pages.append(None)
+                self.mvs.append(None)
+                self.page_class.append(DROPPED)
+                self.page_used.append(0)
+                self.owners.append(None)
+                self.dropped.append(pid)
+                continue
+            if self.new_page() != pid:
+                raise AssertionError(f"page {pid} restored out of order")
+            if cid >= 0:
+                self.assign(pid, cid)
+                self.classes[cid].moved_in -= 1    # a restored page was not moved
+
+    def claim(self, cid: int, h: int, owner: object) -> None:
+        """Mark free chunk h of class cid used by owner, leaving the free stack to claims_done()."""
+        pid, idx = h >> HANDLE_SHIFT, h & INDEX_MASK
+        if not 0 <= pid < len(self.page_class) or self.page_class[pid] != cid \
+                or idx >= self.classes[cid].per_page:
+            raise ValueError(f"chunk {h:#x} is not a chunk of class {cid}")
+        slots = self.owners[pid]
+        if slots[idx] is not None:  # type: ignore[index]
+            raise ValueError(f"chunk {h:#x} claimed twice")
+        slots[idx] = owner  # type: ignore[index]
+        used = self.page_used[pid]
+        if not used:
+            self.classes[cid].empty_pages -= 1
+        self.page_used[pid] = used + 1
+
+    def claims_done(self) -> None:
+        """Drop the claimed chunks from the free stacks (one pass per class)."""
+        owners = self.owners
+        for c in self.classes:
+            if c.pages and len(c.free) != c.chunks_total - sum(self.page_used[p] for p in c.pages):
+                c.free = [h for h in c.free
+                          if owners[h >> HANDLE_SHIFT][h & INDEX_MASK] is None]  # type: ignore[index]
 
     def drop_pool_page(self) -> bool:
         """Release one pooled page's memory (to honour a lowered cap); False if the pool is empty."""
@@ -158,6 +221,8 @@ class SlabAllocator:
         if mv is not None:
             mv.release()
         self.pages[pid] = self.mvs[pid] = None
+        if self.backing is not None:
+            self.backing.discard(pid)
         self.page_class[pid] = DROPPED
         self.dropped.append(pid)
         self.live_pages -= 1

@@ -303,8 +303,11 @@ def test_time_and_lastsave() -> None:
 
 def test_persistence_commands_answer_a_clear_error() -> None:
     env = Env()
-    for cmd in ("SAVE", "BGSAVE", "BGREWRITEAOF"):
-        assert env.err(cmd) == "ERR persistence is not supported by this server"
+    assert env.err("BGREWRITEAOF") == "ERR persistence is not supported by this server"
+    for cmd in ("SAVE", "BGSAVE"):     # they point at what does keep the cache: --memory-file
+        assert env.err(cmd) == ("ERR persistence is not supported by this server: start it with "
+                                "--memory-file PATH to keep the cache across restarts "
+                                "(SHUTDOWN saves it)")
 
 
 def test_monitor_line_format() -> None:
@@ -431,6 +434,7 @@ def test_shutdown() -> None:
     assert env.err("SHUTDOWN", "NOSAVE", "SAVE") == "ERR syntax error"
     assert env.err("SHUTDOWN", "ABORT", "NOSAVE") == "ERR syntax error"
     assert env.err("SHUTDOWN", "ABORT") == "ERR No shutdown in progress."
+    assert env.err("SHUTDOWN", "SAVE") == "ERR Errors trying to SHUTDOWN. Check logs."  # no memory file
     assert calls == []
     env("SHUTDOWN", "NOSAVE")
     assert calls == [1] and env.c.conn.killed

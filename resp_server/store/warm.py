@@ -1,0 +1,305 @@
+"""Warm restart: save the keyspace's metadata next to its memory file at a clean shutdown, and
+re-adopt every item at the next start without copying a byte (memcached's restart.c model).
+
+Shutdown, each step only once the previous one is durable:
+  1. data      the slab pages already are the file; msync where it is not tmpfs (memfile.sync)
+  2. metadata  PATH.meta.tmp written and fsync'd, renamed over PATH.meta, directory fsync'd
+  3. marker    header state CLEAN + the metadata's SHA-256 (one pwrite of one OS page, fsync)
+A crash anywhere before 3 leaves the marker DIRTY (set at start), so the next start is cold; a
+marker CLEAN can only exist after 1 and 2 completed, and nothing writes a page after it.
+Start: the header is read before anything else. Only CLEAN, a metadata file whose checksum is
+intact and equals the marker's digest, the same format version and layout, and a file long
+enough for the saved pages lead to adoption; anything else is one log line with the reason and
+an empty cache (the stale pages punched out). Either way the file is marked DIRTY (durably) and
+the metadata removed before the server listens, so a later SIGKILL can never be taken for clean.
+
+Metadata format (META_VERSION): a MAGIC line, one JSON line (version, layout, policy, counts,
+section sizes), the binary sections of SECTIONS in order (little-endian arrays; items in db and
+key order, per-class eviction orders as item indices, coldest first), then the SHA-256 of all
+that. Times are absolute ms since the epoch (TTLs survive the downtime); adoption drops items
+whose TTL passed while the server was down.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from resp_server.config import StoreConfig
+from resp_server.store.keyspace import Keyspace, time_ms
+from resp_server.store.memfile import CLEAN, DIRTY, HEADER_BYTES, NOSAVE, MemoryFile
+from resp_server.store.slabs import class_sizes
+
+log = logging.getLogger("resp_server")
+
+MAGIC = b"RESP-KVCACHE-META\n"
+META_VERSION = 1
+DIGEST_BYTES = 32
+SECTIONS = (                       # name, numpy dtype: the binary body, in this order
+    ("page_table", "<i4"), ("db", "<u4"), ("length", "<u8"), ("cls", "<u4"), ("expire", "<i8"),
+    ("stamp", "<u8"), ("freq", "u1"), ("nchunks", "<u4"), ("key_len", "<u4"), ("keys", "u1"),
+    ("chunks", "<u8"), ("order_len", "<u4"), ("order", "<u4"),
+)
+NO_TTL = -1                        # "expire" of an item without TTL
+
+
+@dataclass(slots=True)
+class RestartInfo:
+    """How the last start went (INFO persistence)."""
+
+    memory_file: str
+    adopted_keys: int = 0
+    expired_keys: int = 0          # saved items whose TTL passed during the downtime
+    seconds: float = 0.0           # from opening the file to ready (adoption included)
+    cold_reason: str = ""          # empty after a warm start
+
+
+class ColdStart(Exception):
+    """The saved state cannot be adopted; the message says why."""
+
+
+# --- encoding -------------------------------------------------------------------------------
+def encode(ks: Keyspace, policy: str) -> bytes:
+    """The metadata file's bytes for the keyspace as it is now."""
+    index: dict[int, int] = {}
+    cols: dict[str, list[int]] = {n: [] for n in ("db", "length", "cls", "expire", "stamp", "freq",
+                                                  "nchunks", "key_len", "chunks")}
+    keys: list[bytes] = []
+    for db, item in ks.linked_items():
+        index[id(item)] = len(keys)
+        keys.append(item.key)
+        for name, value in (("db", db), ("length", item.length), ("cls", item.cls),
+                            ("expire", NO_TTL if item.expire_at is None else item.expire_at),
+                            ("stamp", item.stamp), ("freq", item.freq),
+                            ("nchunks", len(item.chunks)), ("key_len", len(item.key))):
+            cols[name].append(value)
+        cols["chunks"].extend(item.chunks)
+    nclasses = len(ks.layout()["slab_sizes"])
+    orders = [[index[id(i)] for i in ks.eviction_order(cid)] for cid in range(nclasses)]
+    arrays: dict[str, Any] = {**cols, "page_table": ks.page_table(),
+                              "order_len": [len(o) for o in orders],
+                              "order": [i for o in orders for i in o]}
+    blobs = [np.asarray(arrays[n], dtype=t).tobytes() if n != "keys" else b"".join(keys)
+             for n, t in SECTIONS]
+    head = {"version": META_VERSION, "layout": ks.layout(), "policy": policy,
+            "saved_at_ms": time_ms(), "keys": len(keys),
+            "sections": [[n, len(b)] for (n, _), b in zip(SECTIONS, blobs, strict=True)]}
+    body = MAGIC + json.dumps(head).encode() + b"\n" + b"".join(blobs)
+    return body + hashlib.sha256(body).digest()
+
+
+def decode(data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(JSON head, {section: numpy array or bytes}); ColdStart when damaged or of another version."""
+    body, digest = data[:-DIGEST_BYTES], data[-DIGEST_BYTES:]
+    if not data.startswith(MAGIC) or hashlib.sha256(body).digest() != digest:
+        raise ColdStart("metadata file is damaged (checksum mismatch)")
+    nl = body.index(b"\n", len(MAGIC))
+    head = json.loads(body[len(MAGIC):nl])
+    if head.get("version") != META_VERSION:
+        raise ColdStart(f"metadata version {head.get('version')} is not supported "
+                        f"(this server reads version {META_VERSION})")
+    out: dict[str, Any] = {}
+    off = nl + 1
+    dtypes = dict(SECTIONS)
+    for name, size in head["sections"]:
+        raw = body[off:off + size]
+        out[name] = raw if name == "keys" else np.frombuffer(raw, dtype=dtypes[name])
+        off += size
+    return head, out
+
+
+def meta_digest(data: bytes) -> bytes:
+    return data[-DIGEST_BYTES:]
+
+
+# --- the memory file's life cycle -----------------------------------------------------------
+class WarmStore:
+    """Owns the memory file of one server: opens (adopting or cold) and closes (saving or not)."""
+
+    def __init__(self, cfg: StoreConfig) -> None:
+        page_size, _ = class_sizes(cfg.slab_page_size, cfg.slab_min_chunk,
+                                   cfg.slab_growth_factor, cfg.slab_sizes)
+        self.cfg = cfg
+        self.file = MemoryFile(cfg.memory_file, page_size, math.ceil(cfg.maxmemory / page_size))
+        self.info = RestartInfo(cfg.memory_file)
+
+    def open(self, clock: Callable[[], int] = time_ms) -> Keyspace:
+        """The keyspace over the memory file: re-adopted when the last stop was clean, else empty.
+        The file is marked DIRTY before this returns (no page has been written yet)."""
+        t0 = time.perf_counter()
+        ks = None
+        try:
+            head, sections = self._load()
+            ks = self._adopt(head, sections, clock)
+        except ColdStart as e:
+            self.info.cold_reason = str(e)
+        if ks is None:
+            self.file.wipe()
+            ks = Keyspace(self.cfg, clock, backing=self.file)
+        self.file.mark(DIRTY)
+        _remove(self.file.meta_path)
+        ks.prealloc_pages()
+        self.info.seconds = time.perf_counter() - t0
+        self._log_open()
+        return ks
+
+    def _load(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        m = self.file.marker
+        path = self.file.meta_path
+        if not m.state:
+            raise ColdStart("new memory file" if not m.file_bytes else "no warm-restart header")
+        if m.state == NOSAVE:
+            raise ColdStart("the last run ended with SHUTDOWN NOSAVE")
+        if m.state != CLEAN:
+            raise ColdStart("not marked clean: the last run did not shut down cleanly "
+                            "(SIGKILL, crash or power loss)")
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise ColdStart(f"metadata file {path} unreadable: {e.strerror}") from None
+        try:
+            head, sections = decode(data)
+        except (ValueError, KeyError, TypeError) as e:
+            raise ColdStart(f"metadata file unreadable: {e}") from None
+        if meta_digest(data) != m.meta_digest:
+            raise ColdStart("metadata file does not belong to the clean marker")
+        self._check_layout(head, sections)
+        return head, sections
+
+    def _check_layout(self, head: dict[str, Any], sections: dict[str, Any]) -> None:
+        page_size, sizes = class_sizes(self.cfg.slab_page_size, self.cfg.slab_min_chunk,
+                                       self.cfg.slab_growth_factor, self.cfg.slab_sizes)
+        now = {"slab_page_size": page_size, "slab_sizes": sizes, "databases": self.cfg.databases}
+        for name, value in now.items():
+            saved = head["layout"].get(name)
+            if saved != value:
+                raise ColdStart(f"layout option {name.replace('_', '-')} changed "
+                                f"(saved {_show(saved)}, now {_show(value)})")
+        need = HEADER_BYTES + len(sections["page_table"]) * page_size
+        if self.file.marker.file_bytes < need:
+            raise ColdStart(f"memory file truncated ({self.file.marker.file_bytes} bytes, the "
+                            f"saved pages need {need})")
+
+    def _adopt(self, head: dict[str, Any], sec: dict[str, Any],
+               clock: Callable[[], int]) -> Keyspace:
+        ks = Keyspace(self.cfg, clock, backing=self.file)
+        try:
+            ks.restore_pages(sec["page_table"].tolist())
+            items = self._adopt_items(ks, sec, clock())
+            start = 0
+            order = sec["order"].tolist()
+            for cid, n in enumerate(sec["order_len"].tolist()):
+                ks.adopt_order(cid, [items[i] for i in order[start:start + n] if items[i]])
+                start += n
+            ks.adoption_done()
+        except (ValueError, IndexError, KeyError, AssertionError) as e:
+            raise ColdStart(f"metadata does not fit the memory file: {e}") from None
+        if head.get("policy") != self.cfg.policy:
+            log.warning("Warm restart: saved under %s, now %s: eviction order kept, "
+                        "policy state rebuilt", head.get("policy"), self.cfg.policy)
+        return ks
+
+    def _adopt_items(self, ks: Keyspace, sec: dict[str, Any], now: int) -> list[Any]:
+        """Adopt every saved item whose TTL has not passed; None in place of the others."""
+        cols = [sec[n].tolist() for n in ("db", "length", "cls", "expire", "stamp", "freq",
+                                          "nchunks", "key_len")]
+        chunks = sec["chunks"].tolist()
+        keys = sec["keys"]
+        out: list[Any] = []
+        koff = coff = 0
+        for db, length, cls, expire, stamp, freq, nch, klen in zip(*cols, strict=True):
+            key = bytes(keys[koff:koff + klen])
+            chain = tuple(chunks[coff:coff + nch])
+            koff += klen
+            coff += nch
+            if expire != NO_TTL and expire <= now:
+                out.append(None)
+                self.info.expired_keys += 1
+                continue
+            out.append(ks.adopt_item(db, key, chain, cls, length,
+                                     None if expire == NO_TTL else expire, stamp, freq))
+        self.info.adopted_keys = len(out) - self.info.expired_keys
+        return out
+
+    def _log_open(self) -> None:
+        i = self.info
+        if i.cold_reason:
+            log.warning("Warm restart: cold start from %s: %s", i.memory_file, i.cold_reason)
+        else:
+            log.warning("Warm restart: adopted %d keys from %s in %.3f s (%d expired while down)",
+                        i.adopted_keys, i.memory_file, i.seconds, i.expired_keys)
+
+    def close(self, ks: Keyspace, save: bool) -> bool:
+        """At exit: save the metadata and mark the file clean (True), or mark it NOSAVE."""
+        if self.file.fd < 0:
+            return False                       # closed already
+        try:
+            return self._save(ks) if save else self._nosave()
+        finally:
+            self.file.close()
+
+    def _nosave(self) -> bool:
+        self.file.mark(NOSAVE)
+        log.warning("Warm restart: not saved (SHUTDOWN NOSAVE): the next start is cold")
+        return False
+
+    def _save(self, ks: Keyspace) -> bool:
+        t0 = time.perf_counter()
+        try:
+            data = encode(ks, ks.policy)
+            self.file.sync()
+            _write_durably(self.file.meta_path, data)
+            self.file.mark(CLEAN, meta_digest(data))
+        except OSError as e:
+            log.error("Warm restart: saving %s failed (%s): the next start is cold",
+                      self.file.meta_path, e)
+            return False
+        log.warning("Warm restart: saved %d keys to %s in %.3f s",
+                    sum(ks.dbsize(d) for d in range(len(ks.dbs))), self.file.meta_path,
+                    time.perf_counter() - t0)
+        return True
+
+
+def open_keyspace(cfg: StoreConfig) -> tuple[Keyspace, WarmStore | None]:
+    """The server's keyspace: plain, or over a memory file (adopted when possible)."""
+    if not cfg.memory_file:
+        return Keyspace(cfg), None
+    warm = WarmStore(cfg)
+    return warm.open(), warm
+
+
+def _write_durably(path: str, data: bytes) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fd = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _show(v: object) -> str:
+    if isinstance(v, list) and v:
+        return f"{len(v)} classes {v[0]}..{v[-1]}"
+    return str(v)
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

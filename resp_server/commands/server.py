@@ -174,7 +174,12 @@ def _warm_restart(s: ServerState) -> list[tuple[str, object]]:
     return [("memory_file", i.memory_file), ("last_restart_adopted_keys", i.adopted_keys),
             ("last_restart_expired_keys", i.expired_keys),
             ("last_restart_seconds", f"{i.seconds:.3f}"),
-            ("last_restart_cold_reason", i.cold_reason.replace("\r", " ").replace("\n", " "))]
+            ("last_restart_cold_reason", _info_text(i.cold_reason))]
+
+
+def _info_text(text: str) -> str:
+    """A free-text INFO value: one line, no comma (clients split "a,b" values into lists)."""
+    return text.replace("\r", " ").replace("\n", " ").replace(",", ";")
 
 
 def info_stats(s: ServerState) -> list[tuple[str, object]]:

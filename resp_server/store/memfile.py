@@ -144,6 +144,10 @@ class MemoryFile:
         for _, _, mm, _ in self._segments:
             mm.flush()
 
+    def size(self) -> int:
+        """Current length of the file in bytes."""
+        return os.fstat(self.fd).st_size
+
     def close(self) -> None:
         """Release the lock and the descriptor (the mapping stays valid until exit)."""
         if self.fd >= 0:

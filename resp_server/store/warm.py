@@ -68,7 +68,7 @@ class ColdStart(Exception):
 
 
 # --- encoding -------------------------------------------------------------------------------
-def encode(ks: Keyspace, policy: str) -> bytes:
+def encode(ks: Keyspace, policy: str, file_bytes: int) -> bytes:
     """The metadata file's bytes for the keyspace as it is now."""
     index: dict[int, int] = {}
     cols: dict[str, list[int]] = {n: [] for n in ("db", "length", "cls", "expire", "stamp", "freq",
@@ -91,7 +91,7 @@ def encode(ks: Keyspace, policy: str) -> bytes:
     blobs = [np.asarray(arrays[n], dtype=t).tobytes() if n != "keys" else b"".join(keys)
              for n, t in SECTIONS]
     head = {"version": META_VERSION, "layout": ks.layout(), "policy": policy,
-            "saved_at_ms": time_ms(), "keys": len(keys),
+            "saved_at_ms": time_ms(), "keys": len(keys), "file_bytes": file_bytes,
             "sections": [[n, len(b)] for (n, _), b in zip(SECTIONS, blobs, strict=True)]}
     body = MAGIC + json.dumps(head).encode() + b"\n" + b"".join(blobs)
     return body + hashlib.sha256(body).digest()
@@ -161,7 +161,7 @@ class WarmStore:
             raise ColdStart("the last run ended with SHUTDOWN NOSAVE")
         if m.state != CLEAN:
             raise ColdStart("not marked clean: the last run did not shut down cleanly "
-                            "(SIGKILL, crash or power loss)")
+                            "(SIGKILL or a crash or power loss)")
         try:
             with open(path, "rb") as f:
                 data = f.read()
@@ -184,11 +184,12 @@ class WarmStore:
             saved = head["layout"].get(name)
             if saved != value:
                 raise ColdStart(f"layout option {name.replace('_', '-')} changed "
-                                f"(saved {_show(saved)}, now {_show(value)})")
+                                f"(saved {_show(saved)}; now {_show(value)})")
+        size, saved = self.file.marker.file_bytes, head.get("file_bytes")
         need = HEADER_BYTES + len(sections["page_table"]) * page_size
-        if self.file.marker.file_bytes < need:
-            raise ColdStart(f"memory file truncated ({self.file.marker.file_bytes} bytes, the "
-                            f"saved pages need {need})")
+        if size != saved or size < need:
+            raise ColdStart(f"memory file truncated or resized ({size} bytes; {saved} at the "
+                            f"clean shutdown)")
 
     def _adopt(self, head: dict[str, Any], sec: dict[str, Any],
                clock: Callable[[], int]) -> Keyspace:
@@ -256,7 +257,7 @@ class WarmStore:
     def _save(self, ks: Keyspace) -> bool:
         t0 = time.perf_counter()
         try:
-            data = encode(ks, ks.policy)
+            data = encode(ks, ks.policy, self.file.size())
             self.file.sync()
             _write_durably(self.file.meta_path, data)
             self.file.mark(CLEAN, meta_digest(data))

@@ -27,12 +27,12 @@ import json
 import logging
 import math
 import os
+import sys
 import time
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
 
 from resp_server.config import StoreConfig
 from resp_server.store.keyspace import Keyspace, time_ms
@@ -44,10 +44,10 @@ log = logging.getLogger("resp_server")
 MAGIC = b"RESP-KVCACHE-META\n"
 META_VERSION = 1
 DIGEST_BYTES = 32
-SECTIONS = (                       # name, numpy dtype: the binary body, in this order
-    ("page_table", "<i4"), ("db", "<u4"), ("length", "<u8"), ("cls", "<u4"), ("expire", "<i8"),
-    ("stamp", "<u8"), ("freq", "u1"), ("nchunks", "<u4"), ("key_len", "<u4"), ("keys", "u1"),
-    ("chunks", "<u8"), ("order_len", "<u4"), ("order", "<u4"),
+SECTIONS = (                       # name, array typecode (i/I 4 bytes, q/Q 8, B 1, little-endian)
+    ("page_table", "i"), ("db", "I"), ("length", "Q"), ("cls", "I"), ("expire", "q"),
+    ("stamp", "Q"), ("freq", "B"), ("nchunks", "I"), ("key_len", "I"), ("keys", "B"),
+    ("chunks", "Q"), ("order_len", "I"), ("order", "I"),
 )
 NO_TTL = -1                        # "expire" of an item without TTL
 
@@ -88,8 +88,7 @@ def encode(ks: Keyspace, policy: str, file_bytes: int) -> bytes:
     arrays: dict[str, Any] = {**cols, "page_table": ks.page_table(),
                               "order_len": [len(o) for o in orders],
                               "order": [i for o in orders for i in o]}
-    blobs = [np.asarray(arrays[n], dtype=t).tobytes() if n != "keys" else b"".join(keys)
-             for n, t in SECTIONS]
+    blobs = [_pack(t, arrays[n]) if n != "keys" else b"".join(keys) for n, t in SECTIONS]
     head = {"version": META_VERSION, "layout": ks.layout(), "policy": policy,
             "saved_at_ms": time_ms(), "keys": len(keys), "file_bytes": file_bytes,
             "sections": [[n, len(b)] for (n, _), b in zip(SECTIONS, blobs, strict=True)]}
@@ -98,7 +97,7 @@ def encode(ks: Keyspace, policy: str, file_bytes: int) -> bytes:
 
 
 def decode(data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(JSON head, {section: numpy array or bytes}); ColdStart when damaged or of another version."""
+    """(JSON head, {section: list of ints or bytes}); ColdStart when damaged or of another version."""
     body, digest = data[:-DIGEST_BYTES], data[-DIGEST_BYTES:]
     if not data.startswith(MAGIC) or hashlib.sha256(body).digest() != digest:
         raise ColdStart("metadata file is damaged (checksum mismatch)")
@@ -109,12 +108,27 @@ def decode(data: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
                         f"(this server reads version {META_VERSION})")
     out: dict[str, Any] = {}
     off = nl + 1
-    dtypes = dict(SECTIONS)
+    codes = dict(SECTIONS)
     for name, size in head["sections"]:
         raw = body[off:off + size]
-        out[name] = raw if name == "keys" else np.frombuffer(raw, dtype=dtypes[name])
+        out[name] = raw if name == "keys" else _unpack(codes[name], raw)
         off += size
     return head, out
+
+
+def _pack(code: str, values: list[int]) -> bytes:
+    a = array(code, values)
+    if sys.byteorder != "little":
+        a.byteswap()
+    return a.tobytes()
+
+
+def _unpack(code: str, raw: bytes) -> list[int]:
+    a = array(code)
+    a.frombytes(raw)                   # ValueError when raw is not a whole number of items
+    if sys.byteorder != "little":
+        a.byteswap()
+    return a.tolist()
 
 
 def meta_digest(data: bytes) -> bytes:
@@ -195,11 +209,11 @@ class WarmStore:
                clock: Callable[[], int]) -> Keyspace:
         ks = Keyspace(self.cfg, clock, backing=self.file)
         try:
-            ks.restore_pages(sec["page_table"].tolist())
+            ks.restore_pages(sec["page_table"])
             items = self._adopt_items(ks, sec, clock())
             start = 0
-            order = sec["order"].tolist()
-            for cid, n in enumerate(sec["order_len"].tolist()):
+            order = sec["order"]
+            for cid, n in enumerate(sec["order_len"]):
                 ks.adopt_order(cid, [items[i] for i in order[start:start + n] if items[i]])
                 start += n
             ks.adoption_done()
@@ -212,9 +226,9 @@ class WarmStore:
 
     def _adopt_items(self, ks: Keyspace, sec: dict[str, Any], now: int) -> list[Any]:
         """Adopt every saved item whose TTL has not passed; None in place of the others."""
-        cols = [sec[n].tolist() for n in ("db", "length", "cls", "expire", "stamp", "freq",
-                                          "nchunks", "key_len")]
-        chunks = sec["chunks"].tolist()
+        cols = [sec[n] for n in ("db", "length", "cls", "expire", "stamp", "freq",
+                                 "nchunks", "key_len")]
+        chunks = sec["chunks"]
         keys = sec["keys"]
         out: list[Any] = []
         koff = coff = 0

@@ -9,6 +9,7 @@ as >= 32 MiB of traced peak. Kernel copies (socket buffers) are not Python alloc
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 import tracemalloc
@@ -21,15 +22,20 @@ from resp_server.server import Server
 SIZE = 32 * MIB
 
 
-@pytest.fixture
-def inproc_server():
+@pytest.fixture(params=["heap", "memory-file"])
+def inproc_server(request, tmp_path):
+    """The server with heap pages, and with pages in a --memory-file mapping (warm restart)."""
+    memfile = ""
+    if request.param == "memory-file":
+        d = "/dev/shm" if os.path.isdir("/dev/shm") else str(tmp_path)
+        memfile = os.path.join(d, f"resp-zero-copy-{os.getpid()}.mem")
     try:
         import uvloop
         loop = uvloop.new_event_loop()
     except ImportError:
         loop = asyncio.new_event_loop()
     cfg = ServerConfig(port=0, bind=("127.0.0.1",),
-                       store=StoreConfig(maxmemory=160 * MIB, prealloc=True))
+                       store=StoreConfig(maxmemory=160 * MIB, prealloc=True, memory_file=memfile))
     server = Server(cfg)
     ready = threading.Event()
 
@@ -42,9 +48,13 @@ def inproc_server():
     t = threading.Thread(target=run, daemon=True)
     t.start()
     assert ready.wait(30)
+    assert (server.state.keyspace.slabs.backing is not None) == bool(memfile)
     yield server
     loop.call_soon_threadsafe(server.request_shutdown)
     t.join(15)
+    for f in (memfile, memfile + ".meta"):
+        if memfile and os.path.exists(f):
+            os.unlink(f)
 
 
 async def _wait_stop(server: Server) -> None:

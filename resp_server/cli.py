@@ -42,6 +42,7 @@ Options use redis.conf names, e.g.:
   --maxclients 10000 --timeout 0 --proto-max-bulk-len 512mb --client-query-buffer-limit 1gb
   --client-output-buffer-limit "normal 0 0 0" --protected-mode yes --unixsocket /path
   --hz 10 --debug-invariants yes --enable-debug-command no|yes|local
+  --memory-file /dev/shm/resp-kvcache.mem (slab memory kept across clean restarts)
   --logfile "" (stdout) --pidfile /path --dir /path --daemonize no|yes
 Without maxmemory the cap is 80% of the memory available to the process (cgroup limit or
 MemTotal) minus 64mb; maxmemory 0 means no cap.
@@ -88,11 +89,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         daemonize()
     pidfile = write_pidfile(config)
     try:
-        return _serve(config)
+        code = _serve(config)
     finally:
         if pidfile:
             with contextlib.suppress(OSError):
                 os.unlink(pidfile)
+    if config.store.memory_file:     # a warm restart waits for this exit: skip freeing every
+        logging.shutdown()           # key's Python objects one by one (the kernel frees at once)
+        os._exit(code)
+    return code
 
 
 def _serve(config: ServerConfig) -> int:

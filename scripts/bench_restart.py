@@ -27,6 +27,7 @@ import json
 import os
 import random
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -69,7 +70,7 @@ class Proc:
                 raise RuntimeError(f"server exited with {self.proc.returncode}")
             if ping("127.0.0.1", self.port, timeout=1.0):
                 return time.monotonic()
-            time.sleep(0.005)
+            time.sleep(0.01)
         raise RuntimeError("no PONG")
 
     def stop(self) -> None:
@@ -140,6 +141,15 @@ def verify(r: redis.Redis, sums: dict[bytes, bytes]) -> int:
     return bad
 
 
+def send_shutdown(port: int, flag: bytes) -> None:
+    """SHUTDOWN [flag] on a raw connection (no client-side retry), until the server closes it."""
+    cmd = b"SHUTDOWN " + flag + b"\r\n" if flag else b"SHUTDOWN\r\n"
+    with socket.create_connection(("127.0.0.1", port), timeout=START_TIMEOUT_S) as s:
+        s.sendall(cmd)
+        while s.recv(4096):
+            pass
+
+
 class HwmSampler(threading.Thread):
     """Polls a process's VmHWM until it exits (peak RSS of a process nobody else can read after)."""
 
@@ -181,11 +191,9 @@ def run_one(name: str, args: argparse.Namespace, workdir: str) -> dict[str, Any]
         rss_before = rss_of(old.proc.pid) or 0
         sampler = HwmSampler(old.proc.pid)
         sampler.start()
+        r.close()
         t0 = time.monotonic()
-        try:
-            r.execute_command("SHUTDOWN", *(["SAVE"] if name == "redis" else []))
-        except redis.ConnectionError:
-            pass                                     # the server closes the connection
+        send_shutdown(old.port, b"SAVE" if name == "redis" else b"")
         old.proc.wait(START_TIMEOUT_S)
         t_exit = time.monotonic()
         sampler.done.set()

@@ -21,6 +21,7 @@ that no longer exist); zombies and reservations are not linked, so their chunks 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -75,8 +76,9 @@ class AdoptionMixin:
         """Link key onto `chunks` (value order) of a restored page table; ValueError when the
         chunks do not fit the layout of a `length`-byte value or are taken already."""
         s = self._slabs
-        full, tail = s.layout(length)
-        if (full + 1, tail) != (len(chunks), cls) or self.dbs[db].items.get(key) is not None:
+        full, tail = (0, bisect_left(s.sizes, length)) if length <= s.max_chunk else s.layout(length)
+        d = self.dbs[db]
+        if tail != cls or full + 1 != len(chunks) or key in d.items:
             raise ValueError(f"saved item {key!r} does not match the slab layout")
         item = Item(s, key, length, chunks, cls)
         for h in chunks[:-1]:
@@ -89,7 +91,7 @@ class AdoptionMixin:
         item.freq = freq
         self.key_bytes += overhead(key)
         self._adopt_members += 1 if full == 0 or cls == s.largest else 2
-        self.dbs[db].add(item)
+        d.add(item)
         if stamp > self._last_stamp:
             self._last_stamp = stamp
         return item

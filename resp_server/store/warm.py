@@ -70,27 +70,23 @@ class ColdStart(Exception):
 # --- encoding -------------------------------------------------------------------------------
 def encode(ks: Keyspace, policy: str, file_bytes: int) -> bytes:
     """The metadata file's bytes for the keyspace as it is now."""
-    index: dict[int, int] = {}
-    cols: dict[str, list[int]] = {n: [] for n in ("db", "length", "cls", "expire", "stamp", "freq",
-                                                  "nchunks", "key_len", "chunks")}
-    keys: list[bytes] = []
-    for db, item in ks.linked_items():
-        index[id(item)] = len(keys)
-        keys.append(item.key)
-        for name, value in (("db", db), ("length", item.length), ("cls", item.cls),
-                            ("expire", NO_TTL if item.expire_at is None else item.expire_at),
-                            ("stamp", item.stamp), ("freq", item.freq),
-                            ("nchunks", len(item.chunks)), ("key_len", len(item.key))):
-            cols[name].append(value)
-        cols["chunks"].extend(item.chunks)
+    pairs = list(ks.linked_items())
+    items = [it for _, it in pairs]
+    index = {id(it): i for i, it in enumerate(items)}
     nclasses = len(ks.layout()["slab_sizes"])
     orders = [[index[id(i)] for i in ks.eviction_order(cid)] for cid in range(nclasses)]
-    arrays: dict[str, Any] = {**cols, "page_table": ks.page_table(),
-                              "order_len": [len(o) for o in orders],
-                              "order": [i for o in orders for i in o]}
-    blobs = [_pack(t, arrays[n]) if n != "keys" else b"".join(keys) for n, t in SECTIONS]
+    arrays: dict[str, Any] = {
+        "page_table": ks.page_table(), "db": [db for db, _ in pairs],
+        "length": [it.length for it in items], "cls": [it.cls for it in items],
+        "expire": [NO_TTL if it.expire_at is None else it.expire_at for it in items],
+        "stamp": [it.stamp for it in items], "freq": [it.freq for it in items],
+        "nchunks": [len(it.chunks) for it in items], "key_len": [len(it.key) for it in items],
+        "chunks": [h for it in items for h in it.chunks],
+        "order_len": [len(o) for o in orders], "order": [i for o in orders for i in o]}
+    blobs = [_pack(t, arrays[n]) if n != "keys" else b"".join([it.key for it in items])
+             for n, t in SECTIONS]
     head = {"version": META_VERSION, "layout": ks.layout(), "policy": policy,
-            "saved_at_ms": time_ms(), "keys": len(keys), "file_bytes": file_bytes,
+            "saved_at_ms": time_ms(), "keys": len(items), "file_bytes": file_bytes,
             "sections": [[n, len(b)] for (n, _), b in zip(SECTIONS, blobs, strict=True)]}
     body = MAGIC + json.dumps(head).encode() + b"\n" + b"".join(blobs)
     return body + hashlib.sha256(body).digest()
@@ -233,7 +229,7 @@ class WarmStore:
         out: list[Any] = []
         koff = coff = 0
         for db, length, cls, expire, stamp, freq, nch, klen in zip(*cols, strict=True):
-            key = bytes(keys[koff:koff + klen])
+            key = keys[koff:koff + klen]
             chain = tuple(chunks[coff:coff + nch])
             koff += klen
             coff += nch

@@ -8,7 +8,7 @@ warm.py (the metadata save/adopt code) reaches the keyspace only through these m
                            the policy: the Policy protocol's iteration order
   restore_pages(table)     a fresh keyspace takes the saved page table (chunks all free)
   adopt_item(...)          link an item onto chunks already holding its value (no copy, no
-                           allocation); it joins no policy yet
+                           allocation); it joins no policy yet. adopt_items(rows): many at once
   adopt_order(cid, items)  insert adopted items into class cid's policy, coldest first
   adoption_done()          free stacks rebuilt, stamps continued, the cap enforced, checked
 Re-inserting each class coldest-first keeps the next evictions those that would have come under
@@ -22,11 +22,15 @@ that no longer exist); zombies and reservations are not linked, so their chunks 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from resp_server.store.accounting import overhead
+from resp_server.store.accounting import KEY_OVERHEAD
 from resp_server.store.items import Item
+from resp_server.store.slabs import HANDLE_SHIFT, INDEX_MASK
+
+Row = tuple[int, bytes, tuple[int, ...], int, int, "int | None", int, int]
+""" (db, key, chunk handles in value order, tail class, length, expire-at ms or None, stamp, freq) """
 
 if TYPE_CHECKING:
     from resp_server.store.db import Db
@@ -75,26 +79,61 @@ class AdoptionMixin:
                    expire_at: int | None, stamp: int, freq: int) -> Item:
         """Link key onto `chunks` (value order) of a restored page table; ValueError when the
         chunks do not fit the layout of a `length`-byte value or are taken already."""
+        return self.adopt_items([(db, key, chunks, cls, length, expire_at, stamp, freq)])[0]
+
+    def adopt_items(self, rows: Iterable[Row]) -> list[Item]:
+        """adopt_item() for many rows (one loop with the lookups hoisted: adoption costs per key)."""
         s = self._slabs
-        full, tail = (0, bisect_left(s.sizes, length)) if length <= s.max_chunk else s.layout(length)
-        d = self.dbs[db]
-        if tail != cls or full + 1 != len(chunks) or key in d.items:
-            raise ValueError(f"saved item {key!r} does not match the slab layout")
-        item = Item(s, key, length, chunks, cls)
+        sizes, big, classes = s.sizes, s.max_chunk, s.classes
+        owners, page_class, page_used = s.owners, s.page_class, s.page_used
+        dbs = self.dbs
+        out = []
+        key_bytes = members = 0
+        last = self._last_stamp
+        for db, key, chunks, cls, length, expire_at, stamp, freq in rows:
+            d = dbs[db]
+            item = Item(s, key, length, chunks, cls)
+            if length <= big:
+                h = chunks[0]
+                pid, idx = h >> HANDLE_SHIFT, h & INDEX_MASK
+                if len(chunks) != 1 or cls != bisect_left(sizes, length) or key in d.items \
+                        or not 0 <= pid < len(page_class) or page_class[pid] != cls \
+                        or idx >= classes[cls].per_page or owners[pid][idx] is not None:  # type: ignore[index]
+                    raise ValueError(f"saved item {key!r} does not fit the slab layout")
+                owners[pid][idx] = item  # type: ignore[index]
+                if not page_used[pid]:
+                    classes[cls].empty_pages -= 1
+                page_used[pid] += 1
+                classes[cls].payload += length
+                members += 1
+            else:
+                members += self._adopt_chain(item, d)
+            item.expire_at = expire_at
+            item.stamp = stamp
+            item.freq = freq
+            key_bytes += KEY_OVERHEAD + len(key)
+            d.add(item)
+            if stamp > last:
+                last = stamp
+            out.append(item)
+        self._last_stamp = last
+        self.key_bytes += key_bytes
+        self._adopt_members += members
+        return out
+
+    def _adopt_chain(self, item: Item, d: Db) -> int:
+        """Claim a chained item's chunks; its number of policy memberships (1 or 2)."""
+        s = self._slabs
+        chunks, cls, length = item.chunks, item.cls, item.length
+        full, tail = s.layout(length)
+        if tail != cls or full + 1 != len(chunks) or item.key in d.items:
+            raise ValueError(f"saved item {item.key!r} does not fit the slab layout")
         for h in chunks[:-1]:
             s.claim(s.largest, h, item)
         s.claim(cls, chunks[-1], item)
         s.classes[s.largest].payload += full * s.max_chunk
         s.classes[cls].payload += length - full * s.max_chunk
-        item.expire_at = expire_at
-        item.stamp = stamp
-        item.freq = freq
-        self.key_bytes += overhead(key)
-        self._adopt_members += 1 if full == 0 or cls == s.largest else 2
-        d.add(item)
-        if stamp > self._last_stamp:
-            self._last_stamp = stamp
-        return item
+        return 1 if cls == s.largest else 2
 
     def adopt_order(self, cid: int, items: list[Item]) -> None:
         pol = self._policies[cid]

@@ -22,6 +22,7 @@ whose TTL passed while the server was down.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -204,6 +205,8 @@ class WarmStore:
     def _adopt(self, head: dict[str, Any], sec: dict[str, Any],
                clock: Callable[[], int]) -> Keyspace:
         ks = Keyspace(self.cfg, clock, backing=self.file)
+        gc_was_on = gc.isenabled()
+        gc.disable()                   # tens of thousands of new objects, no garbage: no GC passes
         try:
             ks.restore_pages(sec["page_table"])
             items = self._adopt_items(ks, sec, clock())
@@ -215,6 +218,9 @@ class WarmStore:
             ks.adoption_done()
         except (ValueError, IndexError, KeyError, AssertionError) as e:
             raise ColdStart(f"metadata does not fit the memory file: {e}") from None
+        finally:
+            if gc_was_on:
+                gc.enable()
         if head.get("policy") != self.cfg.policy:
             log.warning("Warm restart: saved under %s, now %s: eviction order kept, "
                         "policy state rebuilt", head.get("policy"), self.cfg.policy)
@@ -222,25 +228,24 @@ class WarmStore:
 
     def _adopt_items(self, ks: Keyspace, sec: dict[str, Any], now: int) -> list[Any]:
         """Adopt every saved item whose TTL has not passed; None in place of the others."""
-        cols = [sec[n] for n in ("db", "length", "cls", "expire", "stamp", "freq",
-                                 "nchunks", "key_len")]
-        chunks = sec["chunks"]
-        keys = sec["keys"]
-        out: list[Any] = []
+        rows = []
+        keep = []
+        keys, chunks = sec["keys"], sec["chunks"]
         koff = coff = 0
-        for db, length, cls, expire, stamp, freq, nch, klen in zip(*cols, strict=True):
-            key = keys[koff:koff + klen]
-            chain = tuple(chunks[coff:coff + nch])
+        for db, length, cls, expire, stamp, freq, nch, klen in zip(
+                *(sec[n] for n in ("db", "length", "cls", "expire", "stamp", "freq", "nchunks",
+                                   "key_len")), strict=True):
+            alive = expire == NO_TTL or expire > now
+            keep.append(alive)
+            if alive:
+                rows.append((db, keys[koff:koff + klen], tuple(chunks[coff:coff + nch]), cls,
+                             length, None if expire == NO_TTL else expire, stamp, freq))
             koff += klen
             coff += nch
-            if expire != NO_TTL and expire <= now:
-                out.append(None)
-                self.info.expired_keys += 1
-                continue
-            out.append(ks.adopt_item(db, key, chain, cls, length,
-                                     None if expire == NO_TTL else expire, stamp, freq))
-        self.info.adopted_keys = len(out) - self.info.expired_keys
-        return out
+        adopted = iter(ks.adopt_items(rows))
+        self.info.adopted_keys = len(rows)
+        self.info.expired_keys = len(keep) - len(rows)
+        return [next(adopted) if alive else None for alive in keep]
 
     def _log_open(self) -> None:
         i = self.info
@@ -266,6 +271,8 @@ class WarmStore:
 
     def _save(self, ks: Keyspace) -> bool:
         t0 = time.perf_counter()
+        gc_was_on = gc.isenabled()
+        gc.disable()                   # lists of every key, no garbage: no collection passes
         try:
             data = encode(ks, ks.policy, self.file.size())
             self.file.sync()
@@ -275,6 +282,9 @@ class WarmStore:
             log.error("Warm restart: saving %s failed (%s): the next start is cold",
                       self.file.meta_path, e)
             return False
+        finally:
+            if gc_was_on:
+                gc.enable()
         log.warning("Warm restart: saved %d keys to %s in %.3f s",
                     sum(ks.dbsize(d) for d in range(len(ks.dbs))), self.file.meta_path,
                     time.perf_counter() - t0)

@@ -151,3 +151,21 @@ def test_mapping_grows_with_maxmemory_and_marker_states(path: str) -> None:
 def test_memory_file_needs_maxmemory() -> None:
     with pytest.raises(ValueError, match="memory-file needs maxmemory"):
         StoreConfig(memory_file="/dev/shm/x.mem")
+
+
+def test_adopt_refuses_chunks_that_do_not_fit(path: str) -> None:
+    """A saved row naming a chunk of another class, a taken chunk or a wrong chain: ValueError
+    (warm.py turns it into a cold start)."""
+    ks = Keyspace(StoreConfig(maxmemory=8 * MIB))
+    cid = ks.slabs.class_for(100)
+    ks.restore_pages([cid, ks.slabs.largest])
+    h = 0 << 32                                       # chunk 0 of page 0 (class cid)
+    ks.adopt_item(0, b"a", (h,), cid, 100, None, 1, 0)
+    with pytest.raises(ValueError):
+        ks.adopt_item(0, b"b", (h,), cid, 100, None, 2, 0)            # taken
+    with pytest.raises(ValueError):
+        ks.adopt_item(0, b"c", ((1 << 32),), cid, 100, None, 3, 0)   # page of another class
+    with pytest.raises(ValueError):
+        ks.adopt_item(0, b"d", (h + 1,), cid, 5000, None, 4, 0)      # length of another class
+    with pytest.raises(ValueError):
+        ks.adopt_item(0, b"a", (h + 2,), cid, 100, None, 5, 0)       # key adopted already

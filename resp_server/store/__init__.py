@@ -64,6 +64,9 @@ Imports: `from resp_server.store import Keyspace, OOMError, Item, Reservation`.
   Item.atime_ms (OBJECT IDLETIME = now - atime_ms), Item.frequency (OBJECT FREQ, 0..3 S3-FIFO
          counter), Item.refcount (pins)
   used_memory counts KEY_OVERHEAD (400) + len(key) bytes per key on top of slab pages.
+Warm restart (--memory-file): `warm.open_keyspace(cfg) -> (Keyspace, WarmStore | None)`; the
+  WarmStore's close(ks, save) at exit writes the metadata and the clean marker (see warm.py,
+  memfile.py; adoption.py is the keyspace's side).
 """
 
 from resp_server.store.items import Item, OOMError, Reservation  # noqa: E402

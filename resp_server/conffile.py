@@ -131,6 +131,7 @@ DIRECTIVES: dict[str, Directive] = {
     "slab-sizes": Directive("slab_sizes", SizeListKind(), -1),
     "prealloc": Directive("prealloc", BoolKind()),
     "debug-invariants": Directive("debug_invariants", BoolKind()),
+    "memory-file": Directive("memory_file", Kind()),
 }
 
 WARN_UNLESS = {

@@ -34,7 +34,7 @@ USAGE = """Usage: resp-server [/path/to/redis.conf] [options]
        resp-server -h or --help
 
 Options use redis.conf names, e.g.:
-  --port 6380 --bind 127.0.0.1 --maxmemory 1gb --maxmemory-policy allkeys-lru|allkeys-s3fifo|
+  --port 6380 --bind 127.0.0.1 --maxmemory 1gb --maxmemory-policy allkeys-adaptive|allkeys-arc|allkeys-lru|allkeys-s3fifo|
   allkeys-lfu|volatile-lru|noeviction --requirepass secret --user NAME:PASSWORD --databases 16
   --loglevel notice --slab-sizes 3mb,32mb --slab-growth-factor 1.25 --slab-page-size 1mb
   --prealloc yes --tls-port 6390 --tls-cert-file f --tls-key-file f --tls-ca-cert-file f

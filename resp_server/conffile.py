@@ -132,6 +132,7 @@ DIRECTIVES: dict[str, Directive] = {
     "prealloc": Directive("prealloc", BoolKind()),
     "debug-invariants": Directive("debug_invariants", BoolKind()),
     "memory-file": Directive("memory_file", Kind()),
+    "lookup-lease-ms": Directive("lookup_lease_ms", IntKind(0, INT_MAX)),
 }
 
 WARN_UNLESS = {

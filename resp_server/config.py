@@ -19,7 +19,7 @@ KIB = 1024
 MIB = 1024 * KIB
 GIB = 1024 * MIB
 
-POLICIES = ("allkeys-lru", "volatile-lru", "allkeys-s3fifo", "allkeys-lfu", "noeviction")
+POLICIES = ("allkeys-adaptive", "allkeys-arc", "allkeys-lru", "volatile-lru", "allkeys-s3fifo", "allkeys-lfu", "noeviction")
 
 _UNITS = {
     "": 1, "b": 1,
@@ -129,7 +129,7 @@ class StoreConfig:
 
     maxmemory: int = 0                       # bytes; 0 = no cap (Redis semantics; the program's
                                              # default when not given: memlimit.py)
-    policy: str = "allkeys-s3fifo"           # the prefix-trace benchmark (W5) winner, see README
+    policy: str = "allkeys-adaptive"         # ARC / LRU / S3-FIFO by set dueling: docs/eviction.md
     databases: int = 16
     slab_page_size: int = 1 * MIB            # bytes per slab page (memcached's item_size_max)
     slab_growth_factor: float = 1.25         # chunk size ratio between neighbour classes
@@ -139,10 +139,13 @@ class StoreConfig:
     debug_invariants: bool = False           # run check_invariants() after every write command
     memory_file: str = ""                    # slab pages in this file's shared mapping; kept
                                              # across clean restarts (store/warm.py); "" = off
+    lookup_lease_ms: int = 10_000            # EXISTS leases what it finds until read (0 = off)
 
     def __post_init__(self) -> None:
         if self.maxmemory < 0:
             raise ValueError("maxmemory must be >= 0")
+        if self.lookup_lease_ms < 0:
+            raise ValueError("lookup-lease-ms must be >= 0")
         if self.policy not in POLICIES:
             raise ValueError(f"maxmemory-policy must be one of {', '.join(POLICIES)}")
         if not 1 <= self.databases <= 1_000_000:

@@ -85,7 +85,7 @@ def _dispatch(client: ClientState, argv: list, big: bool) -> object:
     if spec is not None and client.multi is None and client.authenticated and not spec.container:
         a, n = spec.arity, len(argv)
         if (n == a if a >= 0 else n >= -a) and not (
-                spec.denyoom and client.server.keyspace.over_maxmemory()):
+                spec.denyoom and client.server.keyspace.enforce_maxmemory()):
             if client.server.pause.mode and must_wait(client, spec):
                 return POSTPONED
             return call(client, spec, argv, big)
@@ -162,7 +162,7 @@ def _execute_checked(client: ClientState, spec: CommandSpec | None, argv: list, 
         raise RespError("ERR Command not allowed inside a transaction")
     if (spec.denyoom or (in_multi and (spec.name not in _OOM_EXEMPT_IN_MULTI or (
             spec.name == "exec" and any(s.denyoom for s, _ in client.multi))))) and \
-            client.server.keyspace.over_maxmemory():
+            client.server.keyspace.enforce_maxmemory():
         raise RespError(ERR_OOM)   # EXEC: answered EXECABORT ... because of: OOM (_rejected)
     if client.server.pause.mode and must_wait(client, spec):
         return POSTPONED

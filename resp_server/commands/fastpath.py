@@ -76,7 +76,7 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
             get_ns += t1 - t0
         elif kind is _SET and len(argv) == 3:
             if can_set is None:
-                can_set = not ks.maxmemory or not ks.over_maxmemory()
+                can_set = not ks.maxmemory or not ks.enforce_maxmemory()
             if not can_set:
                 break
             item = items.get(argv[1])

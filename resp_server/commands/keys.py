@@ -48,7 +48,15 @@ def delete(c: ClientState, argv: list) -> object:
 
 
 def exists(c: ClientState, argv: list) -> object:
-    return sum(1 for k in argv[1:] if read_notouch(c, k) is not None)
+    """EXISTS; each key found is leased until it is read (store/leases.py: LMCache's lookup)."""
+    ks = c.server.keyspace
+    found = 0
+    for k in argv[1:]:
+        item = read_notouch(c, k)
+        if item is not None:
+            found += 1
+            ks.lease(c.db, item, ks.clock())
+    return found
 
 
 def touch(c: ClientState, argv: list) -> object:

@@ -17,7 +17,7 @@ Keyspace(cfg: StoreConfig, clock=time_ms)
                                                    or everything pinned / bigger than maxmemory)
   release(res)                                     give back a Reservation never stored
                                                    (store() sets res.consumed = True on adoption)
-  over_maxmemory() -> bool                         True when a denyoom command must be refused:
+  enforce_maxmemory() -> bool                         True when a denyoom command must be refused:
                                                    used_memory > maxmemory and nothing evictable
                                                    (noeviction, or volatile-lru without TTL keys)
   store(db, key, value, expire_at=None, keep_ttl=False) -> Item

@@ -16,8 +16,11 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from resp_server.store.policy import policy_state
+
 if TYPE_CHECKING:
     from resp_server.store.items import Item, Reservation
+    from resp_server.store.leases import Leases
     from resp_server.store.policy import Policy
     from resp_server.store.slabs import SlabAllocator
 
@@ -68,6 +71,7 @@ class AccountingMixin:
     _maxmemory: int
     _policy_name: str
     _policies: list[Policy]
+    leases: Leases
     _zombies: set[Item]
     _reservations: set[Reservation]
     key_bytes: int
@@ -88,8 +92,9 @@ class AccountingMixin:
         s = self._slabs
         return s.live_pages * s.page_size + self.key_bytes
 
-    def over_maxmemory(self) -> bool:
-        """True when memory is over the cap and nothing more can be evicted (deny writes)."""
+    def enforce_maxmemory(self) -> bool:
+        """Evict down to the cap; True when memory stays over it (nothing more can be evicted:
+        deny writes). Redis runs this before every denyoom command (performEvictions)."""
         if not self._maxmemory or self._held() <= self._maxmemory:
             return False
         self._shrink_to_cap()
@@ -123,6 +128,7 @@ class AccountingMixin:
             "maxmemory": self._maxmemory,
             "maxmemory_human": _human(self._maxmemory),
             "maxmemory_policy": self._policy_name,
+            "maxmemory_policy_state": policy_state(self._policies),
             "mem_fragmentation_ratio": round(rss / used, 2) if used else 0.0,
             "slab_page_size": s.page_size,
             "slab_classes": len(s.classes),
@@ -133,6 +139,9 @@ class AccountingMixin:
             "slab_reassigns": self.stats.slab_reassigns,
             "keys_overhead_bytes": self.key_bytes,
             "pinned_zombies": len(self._zombies),
+            "lookup_leases": len(self.leases),
+            "lookup_leases_released_by_read": self.leases.released,
+            "lookup_leases_timed_out": self.leases.timed_out,
             "reservations": len(self._reservations),
         }
 

@@ -93,7 +93,7 @@ class AllocMixin:
         while not c.free:
             if self._grow(cid) or self._steal_page(cid):
                 return True
-            victim = self._policies[cid].victim()
+            victim = self._policies[cid].evict_step()
             if victim is None:
                 return False
             self._evict(victim, cid)
@@ -150,7 +150,7 @@ class AllocMixin:
         """A page of class src whose items may all be evicted now (no pins): the page of the
         class's LRU victim, else the least used page."""
         s = self._slabs
-        victim = self._policies[src].victim()
+        victim = self._policies[src].evict_step()
         if victim is not None:
             h = victim.chunks[-1] if victim.cls == src else victim.chunks[0]
             pid = h >> HANDLE_SHIFT
@@ -187,13 +187,16 @@ class AllocMixin:
             self._evict(victim, victim.cls)
 
     def _oldest_victim(self) -> Item | None:
+        """The next victim of the class whose coldest item is oldest: asked of every class with
+        the read-only peek_victim(); only the chosen class's policy then steps (evict_step)."""
         best: Item | None = None
+        cid = 0
         for c in self._slabs.classes:
             if c.pages:
-                v = self._policies[c.cid].victim()
+                v = self._policies[c.cid].peek_victim()
                 if v is not None and (best is None or v.stamp < best.stamp):
-                    best = v
-        return best
+                    best, cid = v, c.cid
+        return None if best is None else self._policies[cid].evict_step()
 
     def _shrink_to_cap(self) -> None:
         """Release memory until the cap holds (or only pinned memory is left)."""

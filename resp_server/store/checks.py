@@ -18,13 +18,14 @@ from resp_server.store.slabs import HANDLE_SHIFT
 if TYPE_CHECKING:
     from resp_server.store.db import Db
     from resp_server.store.items import Chunked, Item, Reservation
+    from resp_server.store.leases import Leases
     from resp_server.store.policy import Policy
     from resp_server.store.slabs import SlabAllocator
 
 MUTATORS = ("lookup", "bump", "read_view", "rewrite", "peek", "reserve", "release", "store", "delete", "set_expire", "rename",
             "move", "swapdb", "copy", "flushdb", "flushall", "pin", "unpin",
             "active_expire_cycle", "automove_cycle", "set_maxmemory", "set_policy",
-            "over_maxmemory", "scan", "random_key")
+            "enforce_maxmemory", "lease", "scan", "random_key")
 
 
 class ChecksMixin:
@@ -39,6 +40,7 @@ class ChecksMixin:
     dbs: list[Db]
     key_bytes: int
     pinned_items: int
+    leases: Leases
 
     if TYPE_CHECKING:
         def _held(self) -> int: ...
@@ -48,6 +50,7 @@ class ChecksMixin:
         """Raise AssertionError unless allocator, items, policies, dbs and totals all agree."""
         s = self._slabs
         s.check_invariants()
+        self.leases.check_invariants()
         linked = self._check_dbs()
         for z in self._zombies:
             assert z.db is None and z.refcount > 0, f"zombie {z!r} is linked or unpinned"

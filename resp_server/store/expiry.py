@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from resp_server.store.accounting import KeyspaceStats
     from resp_server.store.db import Db
     from resp_server.store.items import Item
+    from resp_server.store.leases import Leases
     from resp_server.store.slabs import SlabAllocator
 
 EXPIRE_SAMPLE = 20          # keys sampled per active-expiry round (Redis: 20)
@@ -30,9 +31,11 @@ class ExpiryMixin:
     dbs: list[Db]
     _expire_db: int
     stats: KeyspaceStats
+    leases: Leases
 
     if TYPE_CHECKING:
         def clock(self) -> int: ...
+        def unpin(self, item: Item) -> None: ...
         def _unlink(self, item: Item, evicted: bool = False) -> None: ...
         def _notify(self, db: int, key: bytes | None) -> None: ...
 
@@ -55,6 +58,8 @@ class ExpiryMixin:
             if time.perf_counter() >= deadline:
                 self._expire_db = (self._expire_db + i + 1) % n
                 break
+        for done in self.leases.expired(now):
+            self.unpin(done)
         self.automove_cycle()
         return expired
 

@@ -39,6 +39,7 @@ from resp_server.store.db import Db
 from resp_server.store.expiry import ExpiryMixin
 from resp_server.store.items import STAMP_TICK_BITS, Item, OOMError, Reservation
 from resp_server.store.keyops import KeyOpsMixin
+from resp_server.store.leases import Leases
 from resp_server.store.ordering import OrderingMixin
 from resp_server.store.pins import PinsMixin
 from resp_server.store.policy import Policy, make_policy
@@ -78,6 +79,7 @@ class Keyspace(KeyOpsMixin, ExpiryMixin, AllocMixin, PinsMixin, OrderingMixin, A
         self._expire_db = 0                           # next db for the active expiry cycle
         self.used_memory_peak = 0
         self.stats = KeyspaceStats()
+        self.leases = Leases(cfg.lookup_lease_ms)     # lookup leases (pins until read, leases.py)
         self.on_modify: Callable[[int, bytes | None], None] | None = None
         if backing is None:                           # warm.py preallocates after adopting
             self.prealloc_pages()
@@ -144,6 +146,8 @@ class Keyspace(KeyOpsMixin, ExpiryMixin, AllocMixin, PinsMixin, OrderingMixin, A
     def read_view(self, item: Item, now: int) -> memoryview:
         """GET's common case: bump a live single-chunk item at time `now` and return its value's
         memoryview (valid until the item changes; the caller copies it out at once)."""
+        if self.leases.deadlines and self.leases.release(item):
+            self.unpin(item)
         stamp = now << STAMP_TICK_BITS
         if stamp <= self._last_stamp:
             stamp = self._last_stamp + 1
@@ -156,6 +160,19 @@ class Keyspace(KeyOpsMixin, ExpiryMixin, AllocMixin, PinsMixin, OrderingMixin, A
         h = item.chunks[0]
         off = (h & INDEX_MASK) * s.sizes[cls]
         return s.mvs[h >> HANDLE_SHIFT][off:off + item.length]  # type: ignore[index]
+
+    def lease(self, db: int, item: Item, now: int) -> None:
+        """A lookup (EXISTS) found `item`: pin it until it is read or the lease times out."""
+        leases = self.leases
+        if not leases.ms:
+            return
+        for done in leases.expired(now):
+            self.unpin(done)
+        if leases.grant(item, now):
+            self.pin(item)
+        oldest = leases.over_limit(len(self.dbs[db].items))
+        if oldest is not None:
+            self.unpin(oldest)
 
     # --- reservations ---------------------------------------------------------------------
     def reserve(self, nbytes: int) -> Reservation:

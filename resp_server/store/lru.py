@@ -3,11 +3,13 @@
 An access costs nothing here: the keyspace writes the item's `stamp` (its access time, strictly
 increasing) and `touch` has nothing left to do, where an ordered list would relink a node on
 every hit (with a large key set, cache misses on every GET). The heap catches up when a victim
-is wanted: the top entry is the smallest stamp *recorded*; if its item has been accessed since
+is wanted (`evict_step`): the top entry is the smallest stamp *recorded*; if its item has been accessed since
 (item.stamp differs), it is re-keyed with the current stamp and the search goes on; if its item
 has left the policy (or was re-inserted), the entry is dropped. Recorded stamps never exceed
 current ones, so a top entry whose stamp is current is the least recently used member: the order
 is exact, not sampled. Each access re-keys at most one entry later: amortised O(log n) in C.
+`peek_victim` answers the same question without touching the heap (automove and the cross-class
+choice ask it; queries never change the cache).
 
 Pinned items are skipped (and, under volatile-lru, TTL-less ones: a volatile search is O(members)
 in the worst case - Redis samples instead; exact order was chosen over speed in that rare mode).
@@ -49,7 +51,7 @@ class LRUPolicy:
         heappush(self.heap, (item.stamp, next(self.seq), item))
 
     def touch(self, item: Item) -> None:
-        pass  # the keyspace has written item.stamp; victim() re-keys lazily
+        pass  # the keyspace has written item.stamp; evict_step() re-keys lazily
 
     def remove(self, item: Item, evicted: bool = False) -> None:
         del self.members[item]
@@ -59,7 +61,9 @@ class LRUPolicy:
     def can_evict(self, item: Item) -> bool:
         return self.evicts and not item.refcount and (not self.volatile or item.expire_at is not None)
 
-    def victim(self) -> Item | None:
+    def evict_step(self) -> Item | None:
+        """The least recently used evictable member (left in place; the keyspace unlinks it).
+        Mutates the representation only: stale heap entries are re-keyed or dropped on the way."""
         if not self.evicts:
             return None
         heap, members, volatile = self.heap, self.members, self.volatile
@@ -81,8 +85,33 @@ class LRUPolicy:
             heappush(heap, entry)
         return found
 
+    def peek_victim(self) -> Item | None:
+        """What evict_step() would return, read-only: a best-first walk of the heap's nodes
+        (by position, nothing popped) in which an entry whose item was accessed since stands in
+        at its current stamp. The first live, current, evictable entry is the least recent one."""
+        if not self.evicts:
+            return None
+        heap, members, volatile = self.heap, self.members, self.volatile
+        frontier: list[tuple[int, int, int]] = [(heap[0][0], 0, 0)] if heap else []
+        n = len(heap)
+        while frontier:                         # (stamp, kind 0 = heap node / 1 = stand-in, pos)
+            stamp, kind, pos = heappop(frontier)
+            item = heap[pos][2]
+            if kind == 0:
+                for child in (2 * pos + 1, 2 * pos + 2):
+                    if child < n:
+                        heappush(frontier, (heap[child][0], 0, child))
+                if members.get(item) != stamp:
+                    continue                    # dead entry
+                if item.stamp != stamp:
+                    heappush(frontier, (item.stamp, 1, pos))
+                    continue
+            if not item.refcount and not (volatile and item.expire_at is None):
+                return item
+        return None
+
     def oldest(self) -> int | None:
-        v = self.victim()
+        v = self.peek_victim()
         return None if v is None else v.stamp
 
     def _rebuild(self) -> None:

@@ -17,6 +17,7 @@ from resp_server.store.items import STAMP_TICK_BITS, Chunked, Item
 from resp_server.store.policy import Policy, make_policy
 
 if TYPE_CHECKING:
+    from resp_server.store.leases import Leases
     from resp_server.store.slabs import SlabAllocator
 
 
@@ -27,9 +28,11 @@ class OrderingMixin:
     _policies: list[Policy]
     _policy_name: str
     _last_stamp: int
+    leases: Leases
 
     if TYPE_CHECKING:
         def clock(self) -> int: ...
+        def unpin(self, item: Item) -> None: ...
 
     def set_policy(self, name: str) -> None:
         """CONFIG SET maxmemory-policy: rebuild every class's policy in access (stamp) order."""
@@ -43,7 +46,10 @@ class OrderingMixin:
         self._policy_name = name
 
     def bump(self, item: Item, now: int) -> None:
-        """An access to a live item at time `now` (ms): new stamp, LRU/frequency bump."""
+        """An access to a live item at time `now` (ms): new stamp, LRU/frequency bump; a read
+        ends the item's lookup lease (leases.py)."""
+        if self.leases.deadlines and self.leases.release(item):
+            self.unpin(item)
         item.stamp = self._stamp_at(now)
         pols = self._policies
         if pols[item.cls].touches:

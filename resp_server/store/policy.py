@@ -4,20 +4,25 @@ A policy orders the items holding chunks of one class and names the next victim 
 needs memory (eviction runs in the allocation path, per class, as in memcached). A chained item
 (chunks in the largest class plus a tail elsewhere) is a member of both classes' policies (under
 S3-FIFO its one `freq` counter is shared by both queues).
-`victim()` returns an evictable (unpinned, and for volatile policies TTL-bearing) item that is
-still a member - the keyspace then unlinks it, which calls `remove(item, evicted=True)`.
-`oldest()` is the stamp of the item the policy would give up first, for automove's comparison of
-classes. Iteration yields the members from the eviction end (used to rebuild under a new policy
+Queries never change the cache: `peek_victim()` is read-only (Caffeine's `coldest()` snapshot) -
+the member the policy would give up next, exact for LRU and an estimate for the queue policies
+(whose next step may first promote or age items); `oldest()` is that item's stamp, for automove's
+comparison of classes. Only `evict_step()` advances the policy (promotions, CLOCK passes, window
+moves) and returns an evictable (unpinned, unleased, and for volatile policies TTL-bearing) item
+that is still a member - the keyspace then unlinks it, which calls `remove(item, evicted=True)`. Iteration yields the members from the eviction end (used to rebuild under a new policy
 and by check_invariants).
 
-Names (maxmemory-policy): allkeys-lru (exact LRU, default), volatile-lru (exact LRU over keys with
-a TTL), noeviction (LRU order kept, victim() is always None), allkeys-s3fifo and allkeys-lfu (both
-S3-FIFO: a frequency-aware, scan-resistant policy; see s3fifo.py for why LFU maps to it).
+Names (maxmemory-policy): allkeys-adaptive (the default, see config.py: ARC, exact LRU and S3-FIFO
+over the same members, the evicting one chosen by dueling shadow caches; adaptive.py),
+allkeys-arc (ARC alone), allkeys-lru (exact LRU), volatile-lru (exact LRU over keys with a TTL),
+noeviction (LRU order kept, evict_step() is always None), allkeys-s3fifo and allkeys-lfu (both
+S3-FIFO: frequency-aware and scan-resistant; see s3fifo.py for why LFU maps to it).
+docs/eviction.md explains each in two sentences and gives the measurements.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -32,7 +37,8 @@ class Policy(Protocol):
     def insert(self, item: Item) -> None: ...
     def touch(self, item: Item) -> None: ...
     def remove(self, item: Item, evicted: bool = False) -> None: ...
-    def victim(self) -> Item | None: ...
+    def peek_victim(self) -> Item | None: ...
+    def evict_step(self) -> Item | None: ...
     def oldest(self) -> int | None: ...
     def can_evict(self, item: Item) -> bool: ...
     def __len__(self) -> int: ...
@@ -43,6 +49,8 @@ class Policy(Protocol):
 
 def make_policy(name: str) -> Policy:
     """A fresh, empty policy object for one class."""
+    from resp_server.store.adaptive import AdaptivePolicy
+    from resp_server.store.arc import ARCPolicy
     from resp_server.store.lru import LRUPolicy
     from resp_server.store.s3fifo import S3FIFOPolicy
 
@@ -54,4 +62,16 @@ def make_policy(name: str) -> Policy:
         return LRUPolicy(name, evicts=False)
     if name in ("allkeys-s3fifo", "allkeys-lfu"):
         return S3FIFOPolicy(name)
+    if name == "allkeys-adaptive":
+        return AdaptivePolicy(name)
+    if name == "allkeys-arc":
+        return ARCPolicy(name)
     raise ValueError(f"unknown maxmemory-policy {name!r}")
+
+
+def policy_state(policies: Sequence[Policy]) -> str:
+    """INFO's maxmemory_policy_state: the adaptive policy's state per class that holds items
+    (`c<class>:<state>` joined by `;`), or `-` for policies that do not adapt."""
+    parts = [f"c{cid}:{pol.state()}" for cid, pol in enumerate(policies)
+             if len(pol) and hasattr(pol, "state")]
+    return ";".join(parts) or "-"

@@ -75,7 +75,7 @@ class S3FIFOPolicy:
     def can_evict(self, item: Item) -> bool:
         return not item.refcount
 
-    def victim(self) -> Item | None:
+    def evict_step(self) -> Item | None:
         """The next item to evict (left in place; promotions and CLOCK passes happen here), or
         None only when every member is pinned. Terminates: promotions (at most one per member
         of S) and freq decrements (at most FREQ_MAX per member) are finite, and between two of
@@ -110,6 +110,22 @@ class S3FIFOPolicy:
                     pinned_main += 1
                 else:
                     return item
+
+    def peek_victim(self) -> Item | None:
+        """Read-only estimate of evict_step(): the first evictable member that would leave
+        without a promotion or a CLOCK pass (freq low enough), in eviction order; else the
+        first evictable member at all. Nothing moves and no counter changes."""
+        small_first = self.small and (not self.main or len(self.small) >= SMALL_RATIO * len(self))
+        order = (self.small, self.main) if small_first else (self.main, self.small)
+        fallback = None
+        for q in order:
+            limit = PROMOTE_FREQ if q is self.small else 1
+            for item in q:
+                if not item.refcount:
+                    if item.freq < limit:
+                        return item
+                    fallback = fallback or item
+        return fallback
 
     def oldest(self) -> int | None:
         """Stamp of the oldest unpinned member of S or M (an age estimate for automove)."""

@@ -197,7 +197,7 @@ def test_out_of_memory_inside_multi_refuses_queueing() -> None:
     QUIT, RESET refused (the transaction is flagged); nomulti commands keep their own error."""
     env = Env()
     env.ok("MULTI")
-    env.server.keyspace.over_maxmemory = lambda: True   # type: ignore[method-assign]
+    env.server.keyspace.enforce_maxmemory = lambda: True   # type: ignore[method-assign]
     assert env.err("GET", "k") == OOM
     assert env.err("WATCH", "k") == OOM
     assert env.err("MULTI") == OOM
@@ -217,6 +217,6 @@ def test_exec_of_deny_oom_commands_out_of_memory() -> None:
     env("SET", "k", "1")
     env("FOO")
     env("SET", "k", "2", client=env.client())
-    env.server.keyspace.over_maxmemory = lambda: True   # type: ignore[method-assign]
+    env.server.keyspace.enforce_maxmemory = lambda: True   # type: ignore[method-assign]
     assert env.err("EXEC") == f"EXECABORT Transaction discarded because of: {OOM}"
     assert env.c.multi is None and not env.c.watched

@@ -97,6 +97,7 @@ def test_lane_runs_plain_get_and_set(monkeypatch):
 
 def test_lane_bumps_like_the_general_path():
     server, conn, _ = make(debug=False)
+    server.state.keyspace.set_policy("allkeys-s3fifo")           # its freq counts accesses
     feed(conn, resp(b"SET", b"k", b"a" * 100) + resp(b"SET", b"k", b"b" * 100) + resp(b"GET", b"k"))
     assert server.state.keyspace.dbs[0].items[b"k"].freq == 2   # the in-place SET and the GET
 

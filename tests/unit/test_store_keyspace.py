@@ -244,10 +244,10 @@ def test_noeviction_over_maxmemory_after_lowering_with_pins() -> None:
     for it in items:
         ks.pin(it)
     ks.set_maxmemory(PAGE // 2)
-    assert ks.over_maxmemory()
+    assert ks.enforce_maxmemory()
     for it in items:
         ks.unpin(it)                                  # the last unpin lets the cap be reached
-    assert not ks.over_maxmemory()
+    assert not ks.enforce_maxmemory()
     assert ks.dbsize(0) == 0 and ks.used_memory <= PAGE // 2
 
 

@@ -6,6 +6,8 @@ import pytest
 from test_store_helpers import PAGE, cap_for, make_ks, pattern, present
 
 from resp_server.config import MIB, StoreConfig
+from resp_server.store.adaptive import AdaptivePolicy
+from resp_server.store.arc import ARCPolicy
 from resp_server.store.automove import ClassStats, page_sources, reclaim_order
 from resp_server.store.items import Item
 from resp_server.store.keyspace import Keyspace
@@ -33,11 +35,11 @@ def test_lru_victim_order_touch_and_pins() -> None:
         pol.insert(it)
     its[0].stamp = 10                   # the keyspace stamps an access, then calls touch
     pol.touch(its[0])
-    assert pol.victim() is its[1]
+    assert pol.evict_step() is its[1]
     its[1].refcount = 1
-    assert pol.victim() is its[2] and pol.oldest() == 2
+    assert pol.evict_step() is its[2] and pol.oldest() == 2
     pol.remove(its[2])
-    assert pol.victim() is its[3]
+    assert pol.evict_step() is its[3]
     assert list(pol) == [its[1], its[3], its[4], its[0]]
     pol.check_invariants()
 
@@ -49,9 +51,9 @@ def test_volatile_and_noeviction_victims() -> None:
     for it in its:
         vol.insert(it)
         noev.insert(it)
-    assert vol.victim() is None
+    assert vol.evict_step() is None
     its[2].expire_at = 5
-    assert vol.victim() is its[2] and noev.victim() is None and not noev.can_evict(its[0])
+    assert vol.evict_step() is its[2] and noev.evict_step() is None and not noev.can_evict(its[0])
 
 
 # --- S3-FIFO ------------------------------------------------------------------------------
@@ -62,7 +64,7 @@ def test_s3fifo_one_offs_leave_through_small_and_ghost_readmits_to_main() -> Non
         pol.insert(it)
     assert len(pol.small) == 20 and not pol.main
     pol.touch(its[0])
-    v = pol.victim()                    # its[0] was reused: promoted; its[1] goes
+    v = pol.evict_step()                    # its[0] was reused: promoted; its[1] goes
     assert v is its[1] and its[0] in pol.main
     pol.remove(v, evicted=True)
     assert hash(its[1].key) in pol.ghost
@@ -79,15 +81,18 @@ def test_s3fifo_main_is_clock_and_skips_pins() -> None:
         pol.insert(it)
         pol.touch(it)
         pol.touch(it)
-    for _ in range(3):                  # promote all three
-        assert pol.victim() is not None or True
-    assert len(pol.main) == 3
+    assert pol.peek_victim() is its[0] and len(pol.small) == 3      # a peek moves nothing
+    assert [it.freq for it in its] == [2, 2, 2]
+    v = pol.evict_step()                # all three reused: promoted; two CLOCK passes age them
+    assert v is its[0] and len(pol.main) == 3 and not pol.small
+    assert [it.freq for it in its] == [0, 0, 0]
     its[0].refcount = 1
-    v = pol.victim()                    # CLOCK pass decrements, pinned its[0] skipped
-    assert v in (its[1], its[2])
+    assert pol.peek_victim() is its[1]
+    assert pol.evict_step() is its[1]   # pinned its[0] skipped
     for it in its:
         it.refcount = 1
-    assert pol.victim() is None
+    assert pol.evict_step() is None and pol.peek_victim() is None
+    pol.check_invariants()
 
 
 def test_allkeys_lfu_maps_to_s3fifo() -> None:
@@ -182,7 +187,7 @@ def test_size_mix_change_default_classes_chain_to_small() -> None:
     assert ks.used_memory <= ks.maxmemory
 
 
-@pytest.mark.parametrize("policy", ["allkeys-lru", "allkeys-s3fifo"])
+@pytest.mark.parametrize("policy", ["allkeys-lru", "allkeys-s3fifo", "allkeys-arc", "allkeys-adaptive"])
 def test_size_mix_change_skips_pinned_pages(policy: str) -> None:
     ks = make_ks(maxmemory=cap_for(4, 16, page=3 * PAGE), page=PAGE, sizes=(PAGE, 3 * PAGE),
                  policy=policy)
@@ -196,3 +201,113 @@ def test_size_mix_change_skips_pinned_pages(policy: str) -> None:
     by_size = {s["chunk_size"]: s for s in ks.info_slabs()}
     assert by_size[3 * PAGE]["pages"] == 1 and by_size[PAGE]["pages"] == 3
     ks.unpin(pinned)
+
+
+# --- ARC (the default) ---------------------------------------------------------------------
+def test_arc_reuse_moves_to_t2_and_ghost_hits_adapt_p() -> None:
+    pol = ARCPolicy()
+    its = items(10)
+    for it in its:
+        pol.insert(it)
+        pol.check_invariants()
+    assert len(pol.t1) == 10 and not pol.t2
+    pol.touch(its[0])                   # reused: T2
+    assert its[0] in pol.t2 and pol.peek_victim() is its[1]
+    p0 = pol.p
+    for _ in range(3):                  # T1 over its share: its least recent items go, to B1
+        v = pol.evict_step()
+        assert v is not None and v in pol.t1
+        pol.remove(v, evicted=True)
+        pol.check_invariants()
+    assert hash(its[1].key) in pol.b1
+    back = Item(its[1]._slabs, its[1].key, 1, (99,), 0)
+    pol.insert(back)                    # came back through B1: T1 was too small
+    assert back in pol.t2 and pol.p > p0 and pol.ghost_hits == [1, 0]
+    assert "p=" in pol.state()
+    pol.check_invariants()
+
+
+def test_arc_skips_pins_and_peek_is_pure() -> None:
+    pol = ARCPolicy()
+    its = items(4)
+    for it in its:
+        pol.insert(it)
+    its[0].refcount = 1
+    before = (list(pol.t1), list(pol.t2), pol.p)
+    assert pol.peek_victim() is its[1]
+    assert (list(pol.t1), list(pol.t2), pol.p) == before
+    assert pol.evict_step() is its[1]
+    for it in its:
+        it.refcount = 1
+    assert pol.evict_step() is None and pol.oldest() is None
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_arc_random_ops_keep_invariants(seed: int) -> None:
+    """Inserts, accesses, evictions and removals at random; invariants after every step."""
+    import random
+    rng = random.Random(seed)
+    pol = ARCPolicy()
+    pool = items(200)
+    members: set[Item] = set()
+    for _ in range(3000):
+        it = rng.choice(pool)
+        r = rng.random()
+        if it not in members and r < 0.5:
+            if len(members) >= 50:
+                v = pol.evict_step()
+                assert v is not None and v in members and not v.refcount
+                pol.remove(v, evicted=True)
+                members.discard(v)
+            pol.insert(it)
+            members.add(it)
+        elif it in members and r < 0.9:
+            pol.touch(it)
+        elif it in members:
+            pol.remove(it)
+            members.discard(it)
+        assert set(pol) == members and len(pol) == len(members)
+        pol.check_invariants()
+
+
+def test_default_policy_is_adaptive() -> None:
+    assert StoreConfig().policy == "allkeys-adaptive"
+    assert isinstance(make_policy("allkeys-adaptive"), AdaptivePolicy)
+    assert isinstance(make_policy("allkeys-arc"), ARCPolicy)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_adaptive_random_ops_keep_invariants_and_follow_the_best_shadow(seed: int) -> None:
+    """Random inserts/accesses/evictions/removals with pins; invariants after every step. The
+    expert evicting is always the one whose shadow scores highest."""
+    import random
+    rng = random.Random(seed)
+    pol = AdaptivePolicy()
+    pool = items(400)
+    members: set[Item] = set()
+    stamp = 1000
+    for _ in range(3000):
+        it = rng.choice(pool[:100] if rng.random() < 0.7 else pool)
+        stamp += 1
+        if it not in members:
+            if len(members) >= 64:
+                v = pol.evict_step()
+                assert v is not None and v in members and not v.refcount
+                pol.remove(v, evicted=True)
+                members.discard(v)
+            it.stamp = stamp
+            it.refcount = int(rng.random() < 0.05)
+            pol.insert(it)
+            members.add(it)
+        elif rng.random() < 0.9:
+            it.stamp = stamp
+            it.refcount = 0                 # the pin ends (a send drained)
+            pol.touch(it)
+        else:
+            pol.remove(it)
+            members.discard(it)
+        assert set(pol) == members
+        assert pol.score[pol.use] == max(pol.score)
+        pol.check_invariants()
+    assert "expert=" in pol.state() and max(pol.score) > 0
+

@@ -1,0 +1,164 @@
+"""allkeys-adaptive (the default): ARC or exact LRU per slab class, whichever the traffic favours,
+decided by set dueling on sampled shadow caches (Qureshi et al., ISCA'07; the policy measures
+itself, as Caffeine's hill climber does).
+
+The class keeps both orders over the same members: ARC's lists (arc.py) and exact LRU's heap
+(lru.py). One key in SAMPLE (by key hash) is also replayed into two small shadow caches, an ARC
+and an LRU, each holding 1/SAMPLE of the class's members: every access or insert of a sampled key
+is a hit or a miss in each shadow. Hits are summed with exponential decay (a window of about
+DECAY_WINDOW sampled events); the live class evicts with the expert whose shadow hits more (ties
+and the start: ARC). Switching costs nothing: both orders are always current.
+
+Why both: ARC's ghost lists keep chunks that come back after eviction (conversation turns minutes
+apart) and win when the cache is small; exact LRU is near the ceiling when the cache holds most
+reuse distances, where ARC's protection of once-reused chunks costs a little.
+
+Pinned items are never evicted (both experts skip them). Invariants: the ARC lists and the LRU
+heap hold the same members; each shadow holds at most max(SHADOW_MIN, members / SAMPLE) keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from resp_server.store.arc import ARCPolicy
+from resp_server.store.lru import LRUPolicy
+from resp_server.store.s3fifo import S3FIFOPolicy
+
+if TYPE_CHECKING:
+    from resp_server.store.items import Item
+    from resp_server.store.policy import Policy
+
+SAMPLE = 16              # one key in SAMPLE feeds the shadows
+SHADOW_MIN = 16          # shadow capacity floor (keys)
+DECAY_WINDOW = 4096      # sampled events over which shadow hits are averaged
+EXPERTS = (ARCPolicy, LRUPolicy, S3FIFOPolicy)     # the first one evicts until a shadow wins
+EXPERT_NAMES = ("arc", "lru", "s3fifo")
+
+
+class _Key:
+    """A shadow member: what the expert policies read of an item."""
+
+    __slots__ = ("key", "refcount", "stamp", "freq", "expire_at")
+
+    def __init__(self, key: bytes, stamp: int) -> None:
+        self.key = key
+        self.refcount = 0
+        self.stamp = stamp
+        self.freq = 0
+        self.expire_at = None
+
+
+class _Shadow:
+    """One expert run on the sampled keys only, at 1/SAMPLE of the class's size."""
+
+    __slots__ = ("pol", "keys", "clock")
+
+    def __init__(self, pol: Policy) -> None:
+        self.pol = pol
+        self.keys: dict[int, _Key] = {}
+        self.clock = 0
+
+    def access(self, h: int, key: bytes, cap: int) -> bool:
+        """A sampled access or insert: True when the shadow holds the key (a hit)."""
+        self.clock += 1
+        k = self.keys.get(h)
+        if k is not None:
+            k.stamp = self.clock
+            self.pol.touch(k)                                   # type: ignore[arg-type]
+            return True
+        while len(self.keys) >= cap:
+            victim = self.pol.evict_step()
+            if victim is None:
+                break
+            self.pol.remove(victim, evicted=True)
+            del self.keys[hash(victim.key)]
+        k = self.keys[h] = _Key(key, self.clock)
+        self.pol.insert(k)                                      # type: ignore[arg-type]
+        return False
+
+
+class AdaptivePolicy:
+    __slots__ = ("name", "evicts", "experts", "shadows", "score", "use", "switches", "last")
+    touches = True
+
+    def __init__(self, name: str = "allkeys-adaptive") -> None:
+        self.name = name
+        self.evicts = True
+        self.experts: tuple[Policy, ...] = tuple(make() for make in EXPERTS)
+        self.shadows = [_Shadow(make()) for make in EXPERTS]
+        self.score = [0.0] * len(EXPERTS)    # decayed shadow hits per expert
+        self.use = 0                         # index of the expert evicting now
+        self.switches = 0                    # expert changes (INFO)
+        self.last = 0                        # hash of the last sampled key
+
+    def insert(self, item: Item) -> None:
+        for e in self.experts:
+            e.insert(item)
+        self._sample(item.key)
+
+    def touch(self, item: Item) -> None:
+        for e in self.experts:
+            if e.touches:
+                e.touch(item)
+        self._sample(item.key)
+
+    def remove(self, item: Item, evicted: bool = False) -> None:
+        for e in self.experts:
+            e.remove(item, evicted)
+
+    def can_evict(self, item: Item) -> bool:
+        return not item.refcount
+
+    # --- the duel --------------------------------------------------------------------------------
+    def _sample(self, key: bytes) -> None:
+        h = hash(key)
+        if h % SAMPLE or h == self.last:
+            return          # not sampled; or the same key again: a hit in every shadow, no news
+        self.last = h
+        cap = max(SHADOW_MIN, len(self.experts[0]) // SAMPLE)
+        keep = 1.0 - 1.0 / DECAY_WINDOW
+        s = self.score
+        for i, sh in enumerate(self.shadows):
+            s[i] = s[i] * keep + sh.access(h, key, cap)
+        best = max(range(len(s)), key=s.__getitem__)
+        if s[best] > s[self.use]:
+            self.use = best
+            self.switches += 1
+
+    def state(self) -> str:
+        """Adaptation state for INFO: the expert in use, shadow scores, ARC's own state."""
+        scores = ",".join(f"score_{n}={v:.1f}" for n, v in zip(EXPERT_NAMES, self.score, strict=True))
+        return (f"expert={EXPERT_NAMES[self.use]},{scores},switches={self.switches},"
+                f"{self.experts[0].state()}")                   # type: ignore[attr-defined]
+
+    # --- eviction ----------------------------------------------------------------------------------
+    def evict_step(self) -> Item | None:
+        return self.experts[self.use].evict_step()
+
+    def peek_victim(self) -> Item | None:
+        return self.experts[self.use].peek_victim()
+
+    def oldest(self) -> int | None:
+        v = self.peek_victim()
+        return None if v is None else v.stamp
+
+    def __len__(self) -> int:
+        return len(self.experts[0])
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter(self.experts[0])
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.experts[0]
+
+    def check_invariants(self) -> None:
+        members = set(self.experts[0])
+        for e in self.experts:
+            e.check_invariants()
+            assert set(e) == members, f"adaptive: {e.name} members differ from ARC's"
+        cap = max(SHADOW_MIN, len(members) // SAMPLE)
+        for sh in self.shadows:
+            sh.pol.check_invariants()
+            assert len(sh.keys) <= cap + 1, "adaptive: shadow over its capacity"

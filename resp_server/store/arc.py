@@ -1,0 +1,134 @@
+"""Adaptive Replacement Cache for one slab class (Megiddo & Modha, FAST'03). `allkeys-arc`.
+
+Two LRU lists of members: T1 holds items seen once since they entered, T2 items accessed again
+(an access anywhere moves the item to T2's most recent end). Two ghost lists of key hashes
+remember what left each: B1 (evicted from T1) and B2 (evicted from T2). The target size of T1,
+`p` (a share of the members), adapts on every ghost hit: a key that comes back through B1 says
+"T1 was too small" (p grows by max(1, |B2|/|B1|) items), one through B2 the opposite; such a
+returning key enters T2. To evict, T1's least recent item goes while T1 is over its target (or T2
+is empty), else T2's. Recency-heavy traffic therefore runs as LRU over T1, frequency-heavy traffic
+keeps its reused items in T2 - no window to tune, no sampling noise.
+
+Capacity: a slab class has no fixed item count, so `c` is the member count at the eviction that
+adapts or trims (the class is full when it evicts). B1 holds at most c - |T1| hashes, B2 at most
+c - |B1| (the paper's |T1|+|B1| <= c and total <= 2c), each at least GHOST_MIN.
+Pinned items are never evicted: they are skipped in place. Invariants: every member is in exactly
+one of T1, T2; 0 <= p <= 1; ghosts within their bounds.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from resp_server.store.items import Item
+
+GHOST_FACTOR = 1.0
+ADAPT = 0.25
+GHOST_MIN = 64        # ghost entries kept even for tiny classes
+P_INITIAL = 0.5       # T1's starting share (ARC starts at 0; either converges within a cache turn)
+
+
+class ARCPolicy:
+    __slots__ = ("name", "evicts", "t1", "t2", "b1", "b2", "p", "ghost_hits")
+    touches = True             # an access moves the item to T2
+
+    def __init__(self, name: str = "allkeys-arc") -> None:
+        self.name = name
+        self.evicts = True
+        self.t1: OrderedDict[Item, None] = OrderedDict()   # seen once, least recent first
+        self.t2: OrderedDict[Item, None] = OrderedDict()   # seen again, least recent first
+        self.b1: OrderedDict[int, None] = OrderedDict()    # key hashes evicted from T1
+        self.b2: OrderedDict[int, None] = OrderedDict()    # key hashes evicted from T2
+        self.p = P_INITIAL                                 # target share of T1 (adapted)
+        self.ghost_hits = [0, 0]                           # B1, B2 hits (INFO)
+
+    def insert(self, item: Item) -> None:
+        h = hash(item.key)
+        n = max(1, len(self))
+        if h in self.b1:
+            self.p = min(1.0, self.p + ADAPT * max(1.0, len(self.b2) / len(self.b1)) / n)
+            del self.b1[h]
+            self.ghost_hits[0] += 1
+            self.t2[item] = None
+        elif h in self.b2:
+            self.p = max(0.0, self.p - ADAPT * max(1.0, len(self.b1) / len(self.b2)) / n)
+            del self.b2[h]
+            self.ghost_hits[1] += 1
+            self.t2[item] = None
+        else:
+            self.t1[item] = None
+
+    def touch(self, item: Item) -> None:
+        if item in self.t2:
+            self.t2.move_to_end(item)
+        elif item in self.t1:
+            del self.t1[item]
+            self.t2[item] = None
+
+    def remove(self, item: Item, evicted: bool = False) -> None:
+        if item in self.t1:
+            del self.t1[item]
+            if evicted:
+                self._remember(self.b1, item)
+        else:
+            del self.t2[item]
+            if evicted:
+                self._remember(self.b2, item)
+
+    def _remember(self, ghost: OrderedDict[int, None], item: Item) -> None:
+        ghost[hash(item.key)] = None
+        c = len(self) + 1                                  # the class was full: its capacity
+        while len(self.b1) > max(GHOST_MIN, GHOST_FACTOR * c):
+            self.b1.popitem(last=False)
+        while len(self.b2) > max(GHOST_MIN, GHOST_FACTOR * c):
+            self.b2.popitem(last=False)
+
+    def can_evict(self, item: Item) -> bool:
+        return not item.refcount
+
+    def evict_step(self) -> Item | None:
+        """The next item to evict (left in place); nothing moves."""
+        return self.peek_victim()
+
+    def peek_victim(self) -> Item | None:
+        first, second = (self.t1, self.t2) if self._t1_over() else (self.t2, self.t1)
+        return _first_unpinned(first) or _first_unpinned(second)
+
+    def _t1_over(self) -> bool:
+        return bool(self.t1) and (len(self.t1) > self.p * len(self) or not self.t2)
+
+    def oldest(self) -> int | None:
+        v = self.peek_victim()
+        return None if v is None else v.stamp
+
+    def state(self) -> str:
+        """Adaptation state for INFO: T1's target share, list sizes and ghost hits."""
+        return (f"p={self.p:.4f},t1={len(self.t1)},t2={len(self.t2)},b1={len(self.b1)},"
+                f"b2={len(self.b2)},b1_hits={self.ghost_hits[0]},b2_hits={self.ghost_hits[1]}")
+
+    def __len__(self) -> int:
+        return len(self.t1) + len(self.t2)
+
+    def __iter__(self) -> Iterator[Item]:
+        return iter([*self.t1, *self.t2])
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.t1 or item in self.t2
+
+    def check_invariants(self) -> None:
+        both = self.t1.keys() & self.t2.keys()
+        assert not both, f"ARC: {len(both)} items in both T1 and T2"
+        assert 0.0 <= self.p <= 1.0, f"ARC: p {self.p} out of range"
+        c = len(self) + 1
+        assert len(self.b1) <= max(GHOST_MIN, GHOST_FACTOR * c), "ARC: B1 over its bound"
+        assert len(self.b2) <= max(GHOST_MIN, GHOST_FACTOR * c), "ARC: B2 over its bound"
+
+
+def _first_unpinned(q: OrderedDict[Item, None]) -> Item | None:
+    for item in q:
+        if not item.refcount:
+            return item
+    return None

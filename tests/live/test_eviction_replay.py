@@ -10,10 +10,10 @@ fail).
 from __future__ import annotations
 
 import pytest
-from conftest import start_ours
 
 from scripts import bench_w5, bench_w5_families, policy_sim
 from scripts.rawclient import RawClient
+from tests.conftest import start_ours
 
 REQUESTS = 1500            # offline: the first 1,500 requests (about 8 minutes of traffic)
 LIVE_REQUESTS = 1200       # live: the first 1,200

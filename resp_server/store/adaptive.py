@@ -80,7 +80,8 @@ class _Shadow:
 
 
 class AdaptivePolicy:
-    __slots__ = ("name", "evicts", "experts", "shadows", "score", "use", "switches", "last")
+    __slots__ = ("name", "evicts", "experts", "shadows", "score", "use", "switches", "last",
+                 "_touchers")
     touches = True
 
     def __init__(self, name: str = "allkeys-adaptive") -> None:
@@ -92,6 +93,7 @@ class AdaptivePolicy:
         self.use = 0                         # index of the expert evicting now
         self.switches = 0                    # expert changes (INFO)
         self.last = 0                        # hash of the last sampled key
+        self._touchers = tuple(e.touch for e in self.experts if e.touches)   # the hit path
 
     def insert(self, item: Item) -> None:
         for e in self.experts:
@@ -99,10 +101,11 @@ class AdaptivePolicy:
         self._sample(item.key)
 
     def touch(self, item: Item) -> None:
-        for e in self.experts:
-            if e.touches:
-                e.touch(item)
-        self._sample(item.key)
+        for t in self._touchers:
+            t(item)
+        h = hash(item.key)                   # cached by bytes: cheap on every hit
+        if not h % SAMPLE and h != self.last:
+            self._sample(item.key)
 
     def remove(self, item: Item, evicted: bool = False) -> None:
         for e in self.experts:

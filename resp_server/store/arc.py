@@ -1,6 +1,7 @@
 """Adaptive Replacement Cache for one slab class (Megiddo & Modha, FAST'03). `allkeys-arc`.
 
-Two LRU lists of members: T1 holds items seen once since they entered, T2 items accessed again
+Two LRU lists of members (T1 a FIFO - its members leave on their first re-access - and T2 an
+exact LRU with lazy promotion, lru.py, so a hit on a T2 member costs one membership test): T1 holds items seen once since they entered, T2 items accessed again
 (an access anywhere moves the item to T2's most recent end). Two ghost lists of key hashes
 remember what left each: B1 (evicted from T1) and B2 (evicted from T2). The target size of T1,
 `p` (a share of the members), adapts on every ghost hit: a key that comes back through B1 says
@@ -22,6 +23,8 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from resp_server.store.lru import LRUPolicy
+
 if TYPE_CHECKING:
     from resp_server.store.items import Item
 
@@ -39,7 +42,7 @@ class ARCPolicy:
         self.name = name
         self.evicts = True
         self.t1: OrderedDict[Item, None] = OrderedDict()   # seen once, least recent first
-        self.t2: OrderedDict[Item, None] = OrderedDict()   # seen again, least recent first
+        self.t2 = LRUPolicy()                              # seen again: exact LRU by stamp
         self.b1: OrderedDict[int, None] = OrderedDict()    # key hashes evicted from T1
         self.b2: OrderedDict[int, None] = OrderedDict()    # key hashes evicted from T2
         self.p = P_INITIAL                                 # target share of T1 (adapted)
@@ -52,21 +55,22 @@ class ARCPolicy:
             self.p = min(1.0, self.p + ADAPT * max(1.0, len(self.b2) / len(self.b1)) / n)
             del self.b1[h]
             self.ghost_hits[0] += 1
-            self.t2[item] = None
+            self.t2.insert(item)
         elif h in self.b2:
             self.p = max(0.0, self.p - ADAPT * max(1.0, len(self.b1) / len(self.b2)) / n)
             del self.b2[h]
             self.ghost_hits[1] += 1
-            self.t2[item] = None
+            self.t2.insert(item)
         else:
             self.t1[item] = None
 
     def touch(self, item: Item) -> None:
-        if item in self.t2:
-            self.t2.move_to_end(item)
-        elif item in self.t1:
-            del self.t1[item]
-            self.t2[item] = None
+        """The keyspace has written item.stamp: a T2 member needs nothing more (T2's heap
+        re-keys lazily); a T1 member moves to T2."""
+        t1 = self.t1
+        if item in t1:
+            del t1[item]
+            self.t2.insert(item)
 
     def remove(self, item: Item, evicted: bool = False) -> None:
         if item in self.t1:
@@ -74,7 +78,7 @@ class ARCPolicy:
             if evicted:
                 self._remember(self.b1, item)
         else:
-            del self.t2[item]
+            self.t2.remove(item)
             if evicted:
                 self._remember(self.b2, item)
 
@@ -90,15 +94,18 @@ class ARCPolicy:
         return not item.refcount
 
     def evict_step(self) -> Item | None:
-        """The next item to evict (left in place); nothing moves."""
-        return self.peek_victim()
+        """The next item to evict (left in place; T2's heap may re-key stale entries)."""
+        if self._t1_over():
+            return _first_unpinned(self.t1) or self.t2.evict_step()
+        return self.t2.evict_step() or _first_unpinned(self.t1)
 
     def peek_victim(self) -> Item | None:
-        first, second = (self.t1, self.t2) if self._t1_over() else (self.t2, self.t1)
-        return _first_unpinned(first) or _first_unpinned(second)
+        if self._t1_over():
+            return _first_unpinned(self.t1) or self.t2.peek_victim()
+        return self.t2.peek_victim() or _first_unpinned(self.t1)
 
     def _t1_over(self) -> bool:
-        return bool(self.t1) and (len(self.t1) > self.p * len(self) or not self.t2)
+        return bool(self.t1) and (len(self.t1) > self.p * len(self) or not len(self.t2))
 
     def oldest(self) -> int | None:
         v = self.peek_victim()
@@ -119,7 +126,8 @@ class ARCPolicy:
         return item in self.t1 or item in self.t2
 
     def check_invariants(self) -> None:
-        both = self.t1.keys() & self.t2.keys()
+        self.t2.check_invariants()
+        both = self.t1.keys() & self.t2.members.keys()
         assert not both, f"ARC: {len(both)} items in both T1 and T2"
         assert 0.0 <= self.p <= 1.0, f"ARC: p {self.p} out of range"
         c = len(self) + 1

@@ -250,8 +250,9 @@ def test_arc_random_ops_keep_invariants(seed: int) -> None:
     pol = ARCPolicy()
     pool = items(200)
     members: set[Item] = set()
-    for _ in range(3000):
+    for step in range(3000):
         it = rng.choice(pool)
+        it.stamp = 1000 + step          # the keyspace stamps every insert and access
         r = rng.random()
         if it not in members and r < 0.5:
             if len(members) >= 50:

@@ -1,20 +1,20 @@
 """Adaptive Replacement Cache for one slab class (Megiddo & Modha, FAST'03). `allkeys-arc`.
 
-Two LRU lists of members (T1 a FIFO - its members leave on their first re-access - and T2 an
-exact LRU with lazy promotion, lru.py, so a hit on a T2 member costs one membership test): T1 holds items seen once since they entered, T2 items accessed again
-(an access anywhere moves the item to T2's most recent end). Two ghost lists of key hashes
-remember what left each: B1 (evicted from T1) and B2 (evicted from T2). The target size of T1,
-`p` (a share of the members), adapts on every ghost hit: a key that comes back through B1 says
-"T1 was too small" (p grows by max(1, |B2|/|B1|) items), one through B2 the opposite; such a
-returning key enters T2. To evict, T1's least recent item goes while T1 is over its target (or T2
-is empty), else T2's. Recency-heavy traffic therefore runs as LRU over T1, frequency-heavy traffic
-keeps its reused items in T2 - no window to tune, no sampling noise.
+Two lists of members: T1 holds items seen once since they entered (a FIFO: its members leave on
+their first re-access), T2 items accessed again (an exact LRU with lazy promotion, lru.py, so a
+hit on a T2 member costs one membership test). Two ghost lists of key hashes remember what left
+each: B1 (evicted from T1) and B2 (evicted from T2). The target share of T1, `p`, adapts on every
+ghost hit: a key that comes back through B1 says "T1 was too small" (p grows by
+ADAPT × max(1, |B2|/|B1|) items), one through B2 the opposite; such a returning key enters T2. To
+evict, T1's oldest item goes while T1 is over its target (or T2 is empty), else T2's least recent.
 
-Capacity: a slab class has no fixed item count, so `c` is the member count at the eviction that
-adapts or trims (the class is full when it evicts). B1 holds at most c - |T1| hashes, B2 at most
-c - |B1| (the paper's |T1|+|B1| <= c and total <= 2c), each at least GHOST_MIN.
+Departures from the paper, both for prefix caches whose conversation turns come minutes apart:
+each ghost list keeps up to GHOST_FACTOR × c hashes (the paper: |T1|+|B1| <= c, total <= 2c), so
+a chunk evicted long before its next turn is still recognised; with ghosts this large, ghost hits
+are frequent and p moves ADAPT (a quarter) of the paper's step. `c` is the member count when a
+ghost is added (a slab class has no fixed item count; it is full when it evicts).
 Pinned items are never evicted: they are skipped in place. Invariants: every member is in exactly
-one of T1, T2; 0 <= p <= 1; ghosts within their bounds.
+one of T1, T2; 0 <= p <= 1; each ghost list within max(GHOST_MIN, GHOST_FACTOR × c).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from resp_server.store.lru import LRUPolicy
 if TYPE_CHECKING:
     from resp_server.store.items import Item
 
-GHOST_FACTOR = 1.0
-ADAPT = 0.25
+GHOST_FACTOR = 1.0   # ghost hashes kept per list, × members
+ADAPT = 0.25         # share of the paper's p step per ghost hit
 GHOST_MIN = 64        # ghost entries kept even for tiny classes
 P_INITIAL = 0.5       # T1's starting share (ARC starts at 0; either converges within a cache turn)
 

@@ -16,9 +16,10 @@ in the worst case - Redis samples instead; exact order was chosen over speed in 
 Removed items leave their entries behind until they surface or the heap is rebuilt (more than
 twice the members plus REBUILD_SLACK entries).
 
-Invariants: `members` maps each member to the stamp of its one live entry, which is in `heap`
-and is never greater than the item's stamp; every other entry is dead (its item is no longer a
-member, or the member's live entry carries another stamp).
+Invariants: `members` maps each member to the sequence number of its one live entry, which is
+in `heap` with a stamp never greater than the item's; every other entry is dead (its item is no
+longer a member, or the member's live entry has another sequence number - so an item removed and
+inserted again with the same stamp, as RESTORE's re-filing does, never has two live entries).
 """
 
 from __future__ import annotations
@@ -42,13 +43,13 @@ class LRUPolicy:
         self.name = name
         self.evicts = evicts                               # False: noeviction
         self.volatile = volatile                           # only items with a TTL are victims
-        self.members: dict[Item, int] = {}                 # item -> stamp of its live entry
+        self.members: dict[Item, int] = {}                 # item -> seq of its live entry
         self.heap: list[tuple[int, int, Item]] = []        # (recorded stamp, seq, item)
         self.seq = count()                                 # tie-break: items never compare
 
     def insert(self, item: Item) -> None:
-        self.members[item] = item.stamp
-        heappush(self.heap, (item.stamp, next(self.seq), item))
+        seq = self.members[item] = next(self.seq)
+        heappush(self.heap, (item.stamp, seq, item))
 
     def touch(self, item: Item) -> None:
         pass  # the keyspace has written item.stamp; evict_step() re-keys lazily
@@ -70,12 +71,12 @@ class LRUPolicy:
         skipped: list[tuple[int, int, Item]] = []
         found = None
         while heap:
-            stamp, _, item = heap[0]
-            if members.get(item) != stamp:
+            stamp, seq, item = heap[0]
+            if members.get(item) != seq:
                 heappop(heap)                              # dead entry
             elif item.stamp != stamp:
-                members[item] = item.stamp                 # accessed since: re-key, go on
-                heapreplace(heap, (item.stamp, next(self.seq), item))
+                seq = members[item] = next(self.seq)       # accessed since: re-key, go on
+                heapreplace(heap, (item.stamp, seq, item))
             elif item.refcount or (volatile and item.expire_at is None):
                 skipped.append(heappop(heap))              # least recent, but may not go
             else:
@@ -96,12 +97,12 @@ class LRUPolicy:
         n = len(heap)
         while frontier:                         # (stamp, kind 0 = heap node / 1 = stand-in, pos)
             stamp, kind, pos = heappop(frontier)
-            item = heap[pos][2]
+            _, seq, item = heap[pos]
             if kind == 0:
                 for child in (2 * pos + 1, 2 * pos + 2):
                     if child < n:
                         heappush(frontier, (heap[child][0], 0, child))
-                if members.get(item) != stamp:
+                if members.get(item) != seq:
                     continue                    # dead entry
                 if item.stamp != stamp:
                     heappush(frontier, (item.stamp, 1, pos))
@@ -115,7 +116,7 @@ class LRUPolicy:
         return None if v is None else v.stamp
 
     def _rebuild(self) -> None:
-        self.heap = [(stamp, next(self.seq), item) for item, stamp in self.members.items()]
+        self.heap = [(item.stamp, seq, item) for item, seq in self.members.items()]
         heapify(self.heap)
 
     def __len__(self) -> int:
@@ -130,14 +131,13 @@ class LRUPolicy:
 
     def check_invariants(self) -> None:
         live = {}
-        for stamp, _, item in self.heap:
-            if self.members.get(item) == stamp:
+        for stamp, seq, item in self.heap:
+            if self.members.get(item) == seq:
                 assert id(item) not in live, f"LRU: two live entries for {item!r}"
                 live[id(item)] = item
+                assert stamp <= item.stamp, f"LRU: recorded stamp of {item!r} is ahead of its access"
         assert len(live) == len(self.members), \
             f"LRU: {len(self.members)} members but {len(live)} live heap entries"
-        for item, stamp in self.members.items():
-            assert stamp <= item.stamp, f"LRU: recorded stamp of {item!r} is ahead of its access"
         assert len(self.heap) <= 2 * len(self.members) + REBUILD_SLACK + 1, "LRU: dead entries not rebuilt"
 
 

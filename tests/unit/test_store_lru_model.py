@@ -127,3 +127,18 @@ def test_cross_class_query_leaves_untouched_classes_alone() -> None:
     assert victim is not None and victim.key == b"s000"
     assert len(big.small) == 5 and not big.main and [it.freq for it in big.small] == [1] * 5
     ks.check_invariants()
+
+
+def test_lru_reinsert_with_the_same_stamp_keeps_one_live_entry() -> None:
+    """RESTORE re-files an item (remove, insert) without a new access: one live entry only."""
+    pol = LRUPolicy()
+    its = _items(3)
+    for it in its:
+        pol.insert(it)
+    pol.remove(its[0])
+    pol.insert(its[0])                    # same stamp as its dead entry
+    pol.check_invariants()
+    assert pol.evict_step() is its[0]
+    pol.remove(its[0], evicted=True)
+    assert pol.evict_step() is its[1] and len(pol) == 2
+    pol.check_invariants()

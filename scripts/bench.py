@@ -49,7 +49,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--w5-traces", default="", help="W5 traces (default chat,rag,mixed)")
     p.add_argument("--w5-fractions", default="", help="W5 capacities, e.g. 0.05,0.1,0.2,0.4")
     p.add_argument("--w5-speed", type=float, default=None,
-                   help="W5 replay speed vs trace time (default 1 = real time, 4 with --quick; "
+                   help="W5 replay speed vs trace time (default 20x, 4 with --quick; 1 = real time; "
                         "0 = as fast as possible). Redis' LRU/LFU clocks tick in real seconds, so "
                         "faster replays blur their recency")
     p.add_argument("--w5-parallel", type=int, default=0,

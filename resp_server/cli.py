@@ -23,7 +23,7 @@ DEFAULT_PIDFILE = "/var/run/resp-server.pid"     # daemonized without pidfile (R
 NO_EFFECT_WHY = {
     "appendonly": "persistence", "save": "persistence (RDB snapshots)",
     "io-threads": "I/O threads (one event loop)", "io-threads-do-reads": "I/O threads",
-    "supervised": "supervision hooks", "cluster-enabled": "cluster mode",
+    "supervised": "supervision hooks",
     "activedefrag": "active defragmentation (slabs do not fragment)",
     "replicaof": "replication", "slaveof": "replication", "tcp-backlog": "a tunable backlog (511)",
     "unixsocketperm": "unix socket permissions",
@@ -44,6 +44,8 @@ Options use redis.conf names, e.g.:
   --hz 10 --debug-invariants yes --enable-debug-command no|yes|local
   --memory-file /dev/shm/resp-kvcache.mem (slab memory kept across clean restarts)
   --logfile "" (stdout) --pidfile /path --dir /path --daemonize no|yes
+  --cluster-enabled yes --cluster-nodes "h:p h:p ..." --cluster-announce-ip h
+  --cluster-announce-port p --cluster-config-file nodes.list   (docs/cluster.md)
 Without maxmemory the cap is 80% of the memory available to the process (cgroup limit or
 MemTotal) minus 64mb; maxmemory 0 means no cap.
 """

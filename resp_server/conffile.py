@@ -133,11 +133,16 @@ DIRECTIVES: dict[str, Directive] = {
     "debug-invariants": Directive("debug_invariants", BoolKind()),
     "memory-file": Directive("memory_file", Kind()),
     "lookup-lease-ms": Directive("lookup_lease_ms", IntKind(0, INT_MAX)),
+    "cluster-enabled": Directive("cluster_enabled", BoolKind()),             # resp_server/cluster/
+    "cluster-nodes": Directive("cluster_nodes", Kind(), -1),
+    "cluster-announce-ip": Directive("cluster_announce_ip", Kind()),
+    "cluster-announce-port": Directive("cluster_announce_port", IntKind(0, 65535)),
+    "cluster-config-file": Directive("cluster_config_file", Kind()),
 }
 
 WARN_UNLESS = {
     "appendonly": "no", "save": "", "io-threads": "1", "io-threads-do-reads": "no",
-    "supervised": "no", "cluster-enabled": "no", "activedefrag": "no", "replicaof": "",
+    "supervised": "no", "activedefrag": "no", "replicaof": "",
     "slaveof": "", "tcp-backlog": "511", "unixsocketperm": "",
 }
 """Directives asking for a feature we do not have -> the value we behave as. Another value is

@@ -191,6 +191,11 @@ class ServerConfig:
     maxmemory_clients: str = "0"              # bytes or "N%"; kept and shown, no effect
     maxmemory_auto: bool = False              # maxmemory not given: derived from available memory
     no_effect: tuple[tuple[str, str], ...] = ()   # (directive, value) accepted with no effect here
+    cluster_enabled: bool = False             # Redis Cluster protocol (resp_server/cluster/)
+    cluster_nodes: str = ""                   # "host:port[@slots,...] ..." (cluster/topology.py)
+    cluster_announce_ip: str = ""             # this node's host in cluster-nodes ("" = bind[0])
+    cluster_announce_port: int = 0            # ... and port (0 = port)
+    cluster_config_file: str = ""             # cluster-nodes kept in a file, reread on SIGHUP
     store: StoreConfig = field(default_factory=StoreConfig)
 
     def __post_init__(self) -> None:
@@ -206,6 +211,10 @@ class ServerConfig:
             raise ValueError("maxclients must be >= 1")
         if self.proto_max_bulk_len < 1024 * 1024:
             raise ValueError("proto-max-bulk-len must be >= 1mb")
+        if not 0 <= self.cluster_announce_port <= 65535:
+            raise ValueError("cluster-announce-port must be between 0 and 65535")
+        if self.cluster_enabled and not (self.port or self.cluster_announce_port):
+            raise ValueError("cluster-enabled needs a port (or cluster-announce-port)")
 
 
 SERVER_FIELDS = {f.name for f in fields(ServerConfig)} - {"store"}

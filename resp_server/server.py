@@ -172,6 +172,8 @@ class Server:
                 loop.add_signal_handler(sig, self.request_shutdown)
             except (NotImplementedError, RuntimeError):
                 pass
+        if self.state.cluster is not None:      # SIGHUP: reread cluster-config-file
+            loop.add_signal_handler(signal.SIGHUP, self.state.cluster.reload)
         self._log_startup()
         tick = asyncio.ensure_future(self._tick_loop())
         assert self._stop is not None
@@ -273,6 +275,8 @@ class Server:
         if self.memory_waiters:
             self.retry_memory_waiters()
         st.keyspace.active_expire_cycle(EXPIRE_BUDGET_MS)
+        if st.cluster is not None:
+            st.cluster.tick(st.keyspace)
         st.stats.sample_ops()
         for conn in list(self.over_soft_limit):
             conn.check_output_limits(conn.output_pending())

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from resp_server.commands.pause import ClientPause
 from resp_server.config import ServerConfig
@@ -28,6 +28,21 @@ class Watcher(Protocol):
     id: int
     watched: set[tuple[int, bytes]]
     watch_dirty: bool
+
+
+if TYPE_CHECKING:
+    from resp_server.cluster.state import ClusterState
+
+
+def _cluster_state(config: ServerConfig) -> ClusterState | None:
+    if not config.cluster_enabled:
+        return None
+    from resp_server.cluster.state import ClusterState
+
+    wildcard = ("0.0.0.0", "::", "*", "")
+    default_ip = next((b for b in config.bind if b not in wildcard), "127.0.0.1")
+    return ClusterState(config.cluster_nodes, config.port, config.cluster_announce_ip,
+                        config.cluster_announce_port, config.cluster_config_file, default_ip)
 
 
 class ServerState:
@@ -64,6 +79,7 @@ class ServerState:
         self.slowlog_log_slower_than = config.slowlog_log_slower_than
         self.loglevel = config.loglevel
         self.hz = config.hz
+        self.cluster = _cluster_state(config)        # None unless cluster-enabled
 
     # --- auth -------------------------------------------------------------------------------
     def auth_required(self) -> bool:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from resp_server import logsetup
 from resp_server.commands import latency
 from resp_server.commands.args import INT_MAX, LLONG_MAX, SubTable, err_text, help_reply, text
+from resp_server.commands.cluster import cluster_params
 from resp_server.commands.config_rewrite import config_rewrite
 from resp_server.commands.glob import matcher
 from resp_server.conffile import FloatKind, SizeListKind, WordsKind
@@ -193,7 +194,7 @@ PARAMS: list[Param] = [
     Param("tcp-backlog", _const("511")),
     Param("tcp-keepalive", _const("300"), IntKind(0, INT_MAX), same_ok=True),
     Param("io-threads", _const("1")),
-    Param("cluster-enabled", _const("no")),
+    *cluster_params(),
     Param("replica-read-only", _const("yes"), BoolKind(), same_ok=True),
     Param("notify-keyspace-events", _ops("notify_keyspace_events"), EventsKind(),
           _set_ops("notify_keyspace_events")),

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from resp_server.cluster import refuse_in_cluster
 from resp_server.commands.args import (
     LLONG_MAX,
     SubTable,
     db_index,
     err_text,
+    get_int,
     get_ll,
     get_range,
     help_reply,
@@ -57,6 +59,8 @@ def echo(c: ClientState, argv: list) -> object:
 
 
 def select(c: ClientState, argv: list) -> object:
+    if c.server.cluster is not None and get_int(argv[1]) != 0:
+        refuse_in_cluster(c, "SELECT")
     c.db = db_index(c, argv[1])
     return OK
 
@@ -106,7 +110,7 @@ def hello_reply(c: ClientState) -> dict:
         "version": REDIS_COMPAT_VERSION,
         "proto": c.resp,
         "id": c.id,
-        "mode": "standalone",
+        "mode": "standalone" if c.server.cluster is None else "cluster",
         "role": "master",
         "modules": [],
     }

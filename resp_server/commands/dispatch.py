@@ -5,7 +5,8 @@ reply value (resp/replies.py) or None-as-null. `call(client, spec, argv)` runs o
 stats, slowlog and MONITOR feeding (after the handler; admin commands and admin subcommands are
 not shown) and is also what EXEC uses for queued commands.
 Errors are Redis's, to the letter (unknown command, wrong number of arguments, NOAUTH, OOM,
-EXECABORT).
+EXECABORT). In cluster mode (`server.cluster` set) every command is routed by cluster.router.route
+after the no-MULTI check and before the OOM check and MULTI queueing, as in Redis's processCommand.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
+from resp_server.cluster.router import route
 from resp_server.commands.args import ERROR_TEXT_ERRORS, SUBTABLES, arg_bytes, as_bytes, err_text
 from resp_server.commands.latency import ENABLED as LATENCY_TRACKING
 from resp_server.commands.latency import record as record_latency
@@ -86,9 +88,11 @@ def _dispatch(client: ClientState, argv: list, big: bool) -> object:
         a, n = spec.arity, len(argv)
         if (n == a if a >= 0 else n >= -a) and not (
                 spec.denyoom and client.server.keyspace.enforce_maxmemory()):
-            if client.server.pause.mode and must_wait(client, spec):
-                return POSTPONED
-            return call(client, spec, argv, big)
+            cluster = client.server.cluster
+            if cluster is None or route(cluster, client, spec, argv) is None:
+                if client.server.pause.mode and must_wait(client, spec):
+                    return POSTPONED
+                return call(client, spec, argv, big)
     try:
         return _execute_checked(client, spec, argv, big)
     except RespError as e:
@@ -115,6 +119,18 @@ def _rejected(client: ClientState, spec: CommandSpec | None, argv: list, big: bo
         return RespError(f"EXECABORT Transaction discarded because of: {reason}")
     if client.multi is not None:
         client.multi_error = True
+    return e
+
+
+def _redirected(client: ClientState, spec: CommandSpec, argv: list, big: bool,
+                e: RespError) -> RespError:
+    """Cluster mode sends the command elsewhere (MOVED, CROSSSLOT...): rejected like any error,
+    except that EXEC answers the redirection itself and discards the transaction (Redis)."""
+    if spec.name != "exec":
+        return _rejected(client, spec, argv, big, e)
+    discard_multi(client)
+    count_error(client.server, e.msg)
+    client.server.stats.command("exec").rejected_calls += 1
     return e
 
 
@@ -160,6 +176,11 @@ def _execute_checked(client: ClientState, spec: CommandSpec | None, argv: list, 
     in_multi = client.multi is not None
     if in_multi and "nomulti" in spec.flags:
         raise RespError("ERR Command not allowed inside a transaction")
+    cluster = client.server.cluster
+    if cluster is not None:
+        redirect = route(cluster, client, spec, argv)
+        if redirect is not None:
+            return _redirected(client, spec, argv, big, redirect)
     if (spec.denyoom or (in_multi and (spec.name not in _OOM_EXEMPT_IN_MULTI or (
             spec.name == "exec" and any(s.denyoom for s, _ in client.multi))))) and \
             client.server.keyspace.enforce_maxmemory():

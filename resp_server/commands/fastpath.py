@@ -12,8 +12,9 @@ The lane is exact, not an approximation: the same replies, keyspace hits/misses,
 bumps, WATCH notifications, commandstats (calls and time, each command timed), total commands,
 CLIENT LIST `cmd` and SLOWLOG entries as the general path. Anything it does not handle - another
 command or spelling, options, an expired key for GET, a value sent zero-copy (pinned), a
-multi-chunk value, a SET the store refuses (OOM) - stops the lane at that request, which the
-caller runs through `dispatch.execute`; the lane then resumes after it.
+multi-chunk value, a SET the store refuses (OOM), in cluster mode a key of a slot this node does
+not own - stops the lane at that request, which the caller runs through `dispatch.execute`; the
+lane then resumes after it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
+from resp_server.cluster.slots import key_slot
 from resp_server.commands.db import forget_history, has_history
 from resp_server.commands.latency import ENABLED as LATENCY_TRACKING
 from resp_server.resp.encoder import BULK_HEADERS, ZEROCOPY_MIN
@@ -51,6 +53,8 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
     slow_ns = slow * 1000 if slow >= 0 else 1 << 62
     read_view, rewrite, store = ks.read_view, ks.rewrite, ks.store
     db = c.db
+    cluster = server.cluster
+    owned = cluster.mask if cluster is not None else None   # cluster mode: slots served here
     marks = has_history()          # only general-path commands (APPEND...) add marks
     n = len(batch)
     sets = misses = get_ns = set_ns = 0
@@ -59,6 +63,8 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
     while i < n:
         argv = batch[i]
         kind = _KINDS.get(argv[0])
+        if owned is not None and (len(argv) < 2 or not owned[key_slot(argv[1])]):
+            break                          # another node's key: the general path redirects
         if kind is _GET and len(argv) == 2:
             item = items.get(argv[1])
             if item is None:

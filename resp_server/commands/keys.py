@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from resp_server.cluster import refuse_in_cluster
 from resp_server.commands.args import (
     LLONG_MAX,
     LLONG_MIN,
@@ -210,6 +211,8 @@ def copy(c: ClientState, argv: list) -> object:
         else:
             raise RespError(ERR_SYNTAX)
         i += 1
+    if dst_db != c.db:
+        refuse_in_cluster(c, "Copying to another database")
     if dst_db == c.db and src == dst:
         raise RespError(ERR_SAME)
     if read(c, src) is None:
@@ -225,6 +228,7 @@ def copy(c: ClientState, argv: list) -> object:
 
 
 def move(c: ClientState, argv: list) -> object:
+    refuse_in_cluster(c, "MOVE")
     dst_db = db_index(c, argv[2])
     if dst_db == c.db:
         raise RespError(ERR_SAME)
@@ -353,6 +357,7 @@ def flushall(c: ClientState, argv: list) -> object:
 
 
 def swapdb(c: ClientState, argv: list) -> object:
+    refuse_in_cluster(c, "SWAPDB")
     a = get_int(argv[1], "ERR invalid first DB index")   # both parsed before the range check
     b = get_int(argv[2], "ERR invalid second DB index")
     if not (0 <= a < c.server.config.store.databases and 0 <= b < c.server.config.store.databases):

@@ -89,7 +89,7 @@ def info_server(s: ServerState) -> list[tuple[str, object]]:
     return [
         ("redis_version", REDIS_COMPAT_VERSION), ("resp_kvcache_version", VERSION),
         ("redis_git_sha1", "00000000"), ("redis_git_dirty", 0), ("redis_build_id", "0"),
-        ("redis_mode", "standalone"), ("os", f"{platform.system()} {platform.release()} "
+        ("redis_mode", "standalone" if s.cluster is None else "cluster"), ("os", f"{platform.system()} {platform.release()} "
                                              f"{platform.machine()}"),
         ("arch_bits", struct.calcsize("P") * 8), ("monotonic_clock", "POSIX clock_gettime"),
         ("multiplexing_api", "epoll" if sys.platform.startswith("linux") else "kqueue"),
@@ -265,7 +265,7 @@ def info_latencystats(s: ServerState) -> list[tuple[str, object]]:
 
 
 def info_cluster(s: ServerState) -> list[tuple[str, object]]:
-    return [("cluster_enabled", 0)]
+    return [("cluster_enabled", int(s.cluster is not None))]
 
 
 def info_keyspace(s: ServerState) -> list[tuple[str, object]]:

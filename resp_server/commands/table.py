@@ -66,6 +66,7 @@ def build_table() -> dict[bytes, CommandSpec]:
     from resp_server.commands import (
         bitfield,
         bits,
+        cluster,
         connection,
         docs_more,  # noqa: F401 - COMMAND INFO/DOCS data of bits, bitfield, lcs, dump, migrate
         dump,
@@ -79,7 +80,7 @@ def build_table() -> dict[bytes, CommandSpec]:
 
     table: dict[bytes, CommandSpec] = {}
     for module in (strings, keys, transactions, connection, server, bits, bitfield, lcs,
-                   dump, migrate):
+                   dump, migrate, cluster):
         for s in module.COMMANDS:
             assert s.name.encode() not in table, f"duplicate command {s.name}"
             table[s.name.encode()] = s

@@ -1,0 +1,96 @@
+"""getNodeByQuery: the one function that decides where a command goes in cluster mode.
+
+The dispatcher calls `route(cluster, client, spec, argv)` for every command that passed the
+lookup, arity, auth and no-MULTI checks (Redis's place in processCommand). It walks the keys
+the command table names (CommandSpec first/last/step; a container's subcommand uses its key
+specs from docs.py) - for EXEC, the keys of every queued command - and answers:
+
+  None                       serve here (no keys, or all keys in one slot this node owns)
+  -CROSSSLOT ...             keys in more than one slot
+  -CLUSTERDOWN Hash slot not served   the slot has no owner in the topology
+  -MOVED <slot> <host>:<port>         another node owns the slot
+
+Commands never ask themselves where they run; the fast lane asks `owns_key` (one mask lookup).
+Nothing here changes state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from resp_server.cluster.slots import key_slot
+from resp_server.resp.replies import RespError
+
+if TYPE_CHECKING:
+    from resp_server.client import ClientState
+    from resp_server.cluster.state import ClusterState
+    from resp_server.commands.table import CommandSpec
+
+ERR_CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot"
+ERR_UNBOUND = "CLUSTERDOWN Hash slot not served"
+
+
+def key_positions(spec: CommandSpec, argv: list) -> range | tuple[int, ...]:
+    """Indexes of argv holding keys (getKeysFromCommandWithSpecs for our commands)."""
+    if spec.container:
+        return _sub_positions(spec, argv)
+    first = spec.first_key
+    if not first:
+        return ()
+    last = spec.last_key
+    argc = len(argv)
+    end = argc + last if last < 0 else min(last, argc - 1)
+    return range(first, end + 1, spec.step)
+
+
+def _sub_positions(spec: CommandSpec, argv: list) -> tuple[int, ...]:
+    if len(argv) < 2:
+        return ()
+    from resp_server.commands.docs import doc_of
+
+    sub = bytes(argv[1]).lower().decode("utf-8", "replace")
+    out: list[int] = []
+    for ks in doc_of(f"{spec.name}|{sub}").key_specs:
+        out.extend(ks.positions(len(argv)))
+    return tuple(out)
+
+
+def _arg(a: object) -> bytes:
+    if type(a) is bytes:
+        return a
+    if hasattr(a, "views"):                  # a big argument held in store memory
+        return b"".join(a.views())  # type: ignore[attr-defined]
+    return bytes(a)  # type: ignore[call-overload]
+
+
+def route(cluster: ClusterState, client: ClientState, spec: CommandSpec,
+          argv: list) -> RespError | None:
+    """None to serve here, else the error that sends the client elsewhere."""
+    if spec.name == "exec":
+        if client.multi is None:
+            return None
+        commands = client.multi
+    else:
+        commands = ((spec, argv),)
+    slot = -1
+    for sp, av in commands:
+        for i in key_positions(sp, av):
+            s = key_slot(_arg(av[i]))
+            if slot < 0:
+                slot = s
+            elif s != slot:
+                return RespError(ERR_CROSSSLOT)
+    if slot < 0:
+        return None
+    topo = cluster.topology
+    owner = topo.owner[slot]
+    if owner < 0:
+        return RespError(ERR_UNBOUND)
+    if owner == topo.myself:
+        return None
+    return RespError(f"MOVED {slot} {topo.nodes[owner].addr}")
+
+
+def owns_key(mask: bytearray, key: bytes) -> bool:
+    """The fast lane's check: does this node own `key`'s slot?"""
+    return bool(mask[key_slot(key)])

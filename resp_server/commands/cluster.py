@@ -80,11 +80,13 @@ def _slot_arg(arg: bytes, err: str) -> int:
 
 
 def _keys_in_slot(c: ClientState, slot: int, limit: int) -> list[bytes]:
-    out = []
+    """Live keys of `slot`, newest first (Redis's per-slot key list adds at its head)."""
+    out: list[bytes] = []
     if limit <= 0:
         return out
-    for key in c.server.keyspace.keys(c.db):
-        if key_slot(key) == slot:
+    ks = c.server.keyspace
+    for key in reversed(list(ks.dbs[c.db].items)):
+        if key_slot(key) == slot and ks.peek(c.db, key) is not None:
             out.append(key)
             if len(out) >= limit:
                 break

@@ -1,0 +1,102 @@
+"""`resp-cluster start/status/stop`: a pool of our servers with one command, stopped cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import redis
+from redis.cluster import RedisCluster
+
+from tests.cluster.conftest import _port_free
+from tests.conftest import ROOT, free_port
+
+pytestmark = pytest.mark.timeout(120)
+
+
+def _consecutive_ports(n: int) -> int:
+    for _ in range(100):
+        p = free_port()
+        if p + n < 65535 and all(_port_free(p + i) for i in range(n)):
+            return p
+    raise RuntimeError("no free consecutive ports")
+
+
+def _cli(env: dict, *args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "scripts.resp_cluster", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def _read_until(proc: subprocess.Popen, marker: str, limit_s: float = 30) -> str:
+    out = []
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        out.append(line)
+        if marker in line:
+            break
+    return "".join(out)
+
+
+@pytest.fixture
+def cluster_env(tmp_path):
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(tmp_path), PYTHONPATH=ROOT)
+    return env
+
+
+def test_start_status_stop(cluster_env):
+    port = _consecutive_ports(2)
+    proc = subprocess.Popen([sys.executable, "-m", "scripts.resp_cluster", "start", "--nodes", "2",
+                             "--port", str(port), "--maxmemory", "64mb", "--hz", "20"],
+                            cwd=ROOT, env=cluster_env, stdout=subprocess.PIPE, text=True)
+    try:
+        out = _read_until(proc, "# or stock LMCache")
+        url = f"redis-cluster://127.0.0.1:{port},127.0.0.1:{port + 1}"
+        assert url in out and f'resp_url: "{url}"' in out, out
+        st = _cli(cluster_env, "status", "--port", str(port))
+        assert st.returncode == 0 and "2/2 node(s) answer" in st.stdout, st.stdout
+        r = redis.Redis(port=port + 1)
+        assert r.config_get("maxmemory") == {"maxmemory": str(32 * 1024 * 1024)}
+        assert r.config_get("hz") == {"hz": "20"}                      # options passed through
+        r.close()
+        rc = RedisCluster(host="127.0.0.1", port=port)
+        for i in range(50):
+            rc.set(f"x{i}", i)
+        assert rc.get("x9") == b"9"
+        rc.close()
+        stopped = _cli(cluster_env, "stop", "--port", str(port))
+        assert "stopped" in stopped.stdout
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert _port_free(port) and _port_free(port + 1)                  # no server left behind
+    assert _cli(cluster_env, "status", "--port", str(port)).returncode == 1
+
+
+def test_sigterm_stops_every_node(cluster_env):
+    port = _consecutive_ports(3)
+    proc = subprocess.Popen([sys.executable, "-m", "scripts.resp_cluster", "start", "--nodes", "3",
+                             "--port", str(port)], cwd=ROOT, env=cluster_env,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert "redis-cluster://" in _read_until(proc, "redis-cluster://")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert all(_port_free(port + i) for i in range(3))
+
+
+def test_refuses_busy_port(cluster_env, our_cluster):
+    r = _cli(cluster_env, "start", "--nodes", "1", "--port", str(our_cluster[0].port))
+    assert r.returncode == 1 and "already answer" in r.stderr

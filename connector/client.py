@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from . import ops
+from .cluster_map import cluster_wanted as _cluster_wanted
 from .config import ClientConfig, parse_url
 from .connection import AsyncConnection, Connection
 from .keys import with_namespace
@@ -158,9 +159,20 @@ def _retryable(exc: BaseException, conn_reused: bool) -> bool:
 
 
 class ChunkClient(_Plans):
-    """Blocking chunk client; thread-safe (each call takes its own pooled connection)."""
+    """Blocking chunk client; thread-safe (each call takes its own pooled connection).
+    A redis-cluster:// URL (or a cluster node's redis:// URL) makes a cluster.ClusterChunkClient
+    instead, with the same methods."""
+
+    def __new__(cls, url: str | ClientConfig = "redis://127.0.0.1:6379", **options: Any) -> Any:
+        if cls is ChunkClient and _cluster_wanted(url, dict(options)):
+            from .cluster import ClusterChunkClient
+
+            options.pop("cluster_detect", None)
+            return ClusterChunkClient(url, **options)
+        return super().__new__(cls)
 
     def __init__(self, url: str | ClientConfig = "redis://127.0.0.1:6379", **options: Any) -> None:
+        options.pop("cluster_detect", None)
         super().__init__(url, **options)
         self._pool = _SyncPool(self.config)
 
@@ -336,9 +348,19 @@ class _AsyncPool:
 
 
 class AsyncChunkClient(_Plans):
-    """asyncio chunk client with the same methods as `ChunkClient`, as coroutines."""
+    """asyncio chunk client with the same methods as `ChunkClient`, as coroutines (a cluster
+    URL makes a cluster_async.AsyncClusterChunkClient, as for ChunkClient)."""
+
+    def __new__(cls, url: str | ClientConfig = "redis://127.0.0.1:6379", **options: Any) -> Any:
+        if cls is AsyncChunkClient and _cluster_wanted(url, dict(options)):
+            from .cluster_async import AsyncClusterChunkClient
+
+            options.pop("cluster_detect", None)
+            return AsyncClusterChunkClient(url, **options)
+        return super().__new__(cls)
 
     def __init__(self, url: str | ClientConfig = "redis://127.0.0.1:6379", **options: Any) -> None:
+        options.pop("cluster_detect", None)
         super().__init__(url, **options)
         self._pool = _AsyncPool(self.config)
         self._threaded = ChunkClient(self.config) if self.config.tls else None

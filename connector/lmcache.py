@@ -6,7 +6,9 @@ Loaded by LMCache without patching it:
     extra_config:
       remote_storage_plugin.respcache.module_path: "connector.lmcache"
       remote_storage_plugin.respcache.class_name: "RespConnector"
-      resp_url: "redis://127.0.0.1:6380"     # required; redis://, rediss:// or unix://
+      resp_url: "redis://127.0.0.1:6380"     # required; redis://, rediss://, unix:// or
+                                             # redis-cluster://h1:p1,h2:p2 (a pool; cluster.py)
+      # per instance: remote_storage_plugin.<name>.resp_url (and .resp_serde ...) win
       resp_serde: "naive"                    # optional: naive | lz4
       resp_namespace: ""                     # optional key prefix ("ns:" + key)
       resp_max_connections: 16               # optional
@@ -48,16 +50,35 @@ class AllocationFailed(ValueError):
     """The local CPU backend had no memory for an incoming chunk (treated as a miss)."""
 
 
-def _options(config: Any) -> dict[str, Any]:
+def _options(config: Any, plugin_name: str | None = None) -> dict[str, Any]:
+    """The client options of one plugin instance: `remote_storage_plugin.<name>.resp_*` keys of
+    extra_config win over the global `resp_*` ones, so two instances can use two pools."""
     extra = dict(getattr(config, "extra_config", None) or {})
-    url = extra.get(URL_KEY)
+
+    def get(name: str, default: Any = None) -> Any:
+        if plugin_name:
+            scoped = f"remote_storage_plugin.{plugin_name}.{name}"
+            if scoped in extra:
+                return extra[scoped]
+        return extra.get(name, default)
+
+    url = get(URL_KEY)
     if not url:
-        raise ValueError(f"RespConnector needs extra_config[{URL_KEY!r}], e.g. redis://127.0.0.1:6380")
-    opts: dict[str, Any] = {"url": url, "serde": extra.get("resp_serde", "naive"),
-                            "namespace": extra.get("resp_namespace", "")}
-    if "resp_max_connections" in extra:
-        opts["max_connections"] = int(extra["resp_max_connections"])
+        raise ValueError(f"RespConnector needs extra_config[{URL_KEY!r}], e.g. redis://127.0.0.1:6380 "
+                         f"or redis-cluster://h1:7000,h2:7001")
+    opts: dict[str, Any] = {"url": url, "serde": get("resp_serde", "naive"),
+                            "namespace": get("resp_namespace", "")}
+    if get("resp_max_connections") is not None:
+        opts["max_connections"] = int(get("resp_max_connections"))
     return opts
+
+
+def _plugin_name(kwargs: dict[str, Any]) -> str | None:
+    """The plugin instance name when LMCache passes one (`plugin_name=`, or a context object)."""
+    name = kwargs.get("plugin_name")
+    if name is None and kwargs.get("context") is not None:
+        name = getattr(kwargs["context"], "plugin_name", None)
+    return name
 
 
 def _dtype_name(torch_dtype: Any) -> str:
@@ -68,10 +89,11 @@ class _RespConnectorImpl:
     """The connector's behaviour; `RespConnector` adds LMCache's RemoteConnector base."""
 
     def __init__(self, loop: Any = None, local_cpu_backend: Any = None, config: Any = None,
-                 **_: Any) -> None:
+                 **kwargs: Any) -> None:
         # In RespConnector's MRO the next class is LMCache's RemoteConnector.
         super().__init__(local_cpu_backend.config, local_cpu_backend.metadata)  # type: ignore[call-arg]
-        opts = _options(config if config is not None else local_cpu_backend.config)
+        opts = _options(config if config is not None else local_cpu_backend.config,
+                        _plugin_name(kwargs))
         url = opts.pop("url")
         self.loop = loop
         self.local_cpu_backend = local_cpu_backend

@@ -7,7 +7,8 @@
 
 Workloads (see each module): ceiling + W1 big SET/GET (scripts.bench_w1), W2 connector batches
 (bench_w2), W3 redis-benchmark (bench_w3), W4 RSS after a 3× fill (bench_w4), W5 prefix-cache hit
-rate on synthetic LMCache traces (bench_w5). W1–W4 alternate servers per case, A/B/A/B, for N
+rate on synthetic LMCache traces (bench_w5), W6 one node vs a pool of N nodes, ours and a real
+Redis cluster (bench_w6: starts its own servers; --w6-nodes). W1–W4 alternate servers per case, A/B/A/B, for N
 repetitions and report median and min–max; W5 measures hit rates once per configuration (they
 do not depend on timing). Output: a table on stdout, and in the results folder (default results/)
 `bench-<stamp>.json`, `bench-<stamp>.png`, plus `latest.json`, `latest.md`, `latest.png`.
@@ -31,7 +32,7 @@ from scripts import bench_report as report
 from scripts.bench_core import Case, Env
 from scripts.servers import ROOT, ours_available, parse_size
 
-WORKLOADS = ("W1", "W2", "W3", "W4", "W5")
+WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -55,6 +56,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--w5-parallel", type=int, default=0,
                    help="W5 concurrent unpaced runs (default: one per core)")
     p.add_argument("--seed", type=int, default=1, help="seed of the W5 traces")
+    p.add_argument("--w6-nodes", type=int, default=2, help="W6 pool size (default 2)")
     p.add_argument("--report", default="", help="re-render the report of a saved JSON and exit")
     args = p.parse_args(argv)
     args.reps = args.reps or (1 if args.quick else 5)
@@ -191,6 +193,18 @@ def run_w5(env: Env, args: argparse.Namespace, record: dict[str, Any]) -> None:
                                  "error": f"{type(exc).__name__}: {exc}"[:300]})
 
 
+def run_w6(args: argparse.Namespace, record: dict[str, Any]) -> None:
+    from scripts import bench_w6
+    try:
+        record["w6"] = bench_w6.run(args.w6_nodes, args.quick, args.reps)
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        traceback.print_exc()
+        record["errors"].append({"workload": "W6", "case": "all", "server": "-", "rep": 0,
+                                 "error": f"{type(exc).__name__}: {exc}"[:300]})
+
+
 def finish(record: dict[str, Any], results: str) -> list[report.Verdict]:
     """Aggregate, print, and write JSON / PNG / markdown into `results`."""
     rows = report.build_rows(record)
@@ -210,6 +224,9 @@ def finish(record: dict[str, Any], results: str) -> list[report.Verdict]:
     report.print_summary(rows, verdicts)
     if w5_md:
         print("\n" + w5_md)
+    if record.get("w6"):
+        from scripts import bench_w6
+        print("\nW6 one node vs a pool (cluster mode):\n" + bench_w6.table(record["w6"]))
     for note in record["meta"]["notes"]:
         print(f"note: {note}")
     for e in record["errors"][:20]:
@@ -266,6 +283,8 @@ def _run_all(env: Env, args: argparse.Namespace, cases: list[Case], record: dict
         steps.append(lambda: run_ab(env, cases, args.reps, record))
     if "W5" in args.only:
         steps.append(lambda: run_w5(env, args, record))
+    if "W6" in args.only:
+        steps.append(lambda: run_w6(args, record))
     for step in steps:
         step()
 

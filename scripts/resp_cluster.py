@@ -6,7 +6,9 @@
 
 `start` runs N `resp-server` processes on ports P..P+N-1 (N defaults to the number of cores),
 all with `--cluster-enabled yes` and the same `--cluster-nodes` list (slots split evenly in port
-order); TOTAL maxmemory is divided evenly; other options go to every server unchanged. It waits
+order); TOTAL maxmemory is divided evenly (default: what one server would take by default, the
+machine's available memory share, so N nodes never claim N times it); other options go to every
+server unchanged. It waits
 until each answers PING (bounded), prints the `redis-cluster://` URL and the LMCache YAML for it,
 then supervises in the foreground: Ctrl-C / SIGTERM (or `resp-cluster stop`) stops every server;
 a server that dies is reported, not restarted (its slots are misses until it is started again
@@ -27,6 +29,7 @@ import tempfile
 import time
 
 from resp_server.config import parse_size
+from resp_server.memlimit import default_maxmemory
 
 READY_TIMEOUT = 20.0          # seconds for every node to answer PING
 STOP_TIMEOUT = 10.0           # seconds a node gets to exit after SIGTERM before SIGKILL
@@ -62,13 +65,11 @@ def ping(host: str, port: int, timeout: float = 1.0) -> bool:
         return False
 
 
-def node_command(host: str, port: int, nodes: str, maxmemory: int | None,
+def node_command(host: str, port: int, nodes: str, maxmemory: int,
                  extra: list[str]) -> list[str]:
-    cmd = [sys.executable, "-m", "resp_server", "--port", str(port), "--bind", host,
-           "--cluster-enabled", "yes", "--cluster-nodes", nodes]
-    if maxmemory:
-        cmd += ["--maxmemory", str(maxmemory)]
-    return cmd + extra
+    return [sys.executable, "-m", "resp_server", "--port", str(port), "--bind", host,
+            "--cluster-enabled", "yes", "--cluster-nodes", nodes, "--maxmemory", str(maxmemory),
+            *extra]
 
 
 def _stop_procs(procs: list[subprocess.Popen]) -> None:
@@ -88,7 +89,8 @@ def start(args: argparse.Namespace, extra: list[str]) -> int:
     n, host = args.nodes, args.host
     ports = [args.port + i for i in range(n)]
     nodes = " ".join(f"{host}:{p}" for p in ports)
-    per_node = parse_size(args.maxmemory) // n if args.maxmemory else None
+    total = parse_size(args.maxmemory) if args.maxmemory else default_maxmemory()
+    per_node = max(total // n, 1) if total else 0       # maxmemory 0: no cap on any node
     busy = [p for p in ports if ping(host, p, 0.3)]
     if busy:
         print(f"resp-cluster: port(s) {busy} already answer; stop that first", file=sys.stderr)
@@ -104,7 +106,7 @@ def start(args: argparse.Namespace, extra: list[str]) -> int:
             json.dump({"pid": os.getpid(), "host": host, "ports": ports,
                        "pids": [p.pid for p in procs]}, f)
         url = cluster_url(host, ports)
-        print(f"resp-cluster: {n} node(s) ready, {per_node or 'no'} maxmemory each\n{url}\n\n"
+        print(f"resp-cluster: {n} node(s) ready, maxmemory {per_node or 'none'} each\n{url}\n\n"
               f"# LMCache config:\n{lmcache_yaml(url)}", flush=True)
         _supervise(procs, ports, stop_requested)
     finally:

@@ -3,7 +3,8 @@
 The dispatcher calls `route(cluster, client, spec, argv)` for every command that passed the
 lookup, arity, auth and no-MULTI checks (Redis's place in processCommand). It walks the keys
 the command table names (CommandSpec first/last/step; a container's subcommand uses its key
-specs from docs.py) - for EXEC, the keys of every queued command - and answers:
+specs from docs.py; MIGRATE's movable keys come from its getkeys function) - for EXEC, the keys
+of every queued command - and answers:
 
   None                       serve here (no keys, or all keys in one slot this node owns)
   -CROSSSLOT ...             keys in more than one slot
@@ -30,8 +31,17 @@ ERR_CROSSSLOT = "CROSSSLOT Keys in request don't hash to the same slot"
 ERR_UNBOUND = "CLUSTERDOWN Hash slot not served"
 
 
+def keys_of(spec: CommandSpec, argv: list) -> list:
+    """The key arguments of a command (getKeysFromCommandWithSpecs for our commands)."""
+    if "movablekeys" in spec.flags and spec.name == "migrate":
+        from resp_server.commands.migrate import migrate_keys  # migrateGetKeys: KEYS ...
+
+        return [k for k, _ in migrate_keys(argv)]
+    return [argv[i] for i in key_positions(spec, argv)]
+
+
 def key_positions(spec: CommandSpec, argv: list) -> range | tuple[int, ...]:
-    """Indexes of argv holding keys (getKeysFromCommandWithSpecs for our commands)."""
+    """Indexes of argv holding keys (the table's first/last/step, a subcommand's key specs)."""
     if spec.container:
         return _sub_positions(spec, argv)
     first = spec.first_key
@@ -51,7 +61,7 @@ def _sub_positions(spec: CommandSpec, argv: list) -> tuple[int, ...]:
     sub = bytes(argv[1]).lower().decode("utf-8", "replace")
     out: list[int] = []
     for ks in doc_of(f"{spec.name}|{sub}").key_specs:
-        out.extend(ks.positions(len(argv)))
+        out.extend(ks.positions(len(argv), argv))
     return tuple(out)
 
 
@@ -74,8 +84,8 @@ def route(cluster: ClusterState, client: ClientState, spec: CommandSpec,
         commands = ((spec, argv),)
     slot = -1
     for sp, av in commands:
-        for i in key_positions(sp, av):
-            s = key_slot(_arg(av[i]))
+        for key in keys_of(sp, av):
+            s = key_slot(_arg(key))
             if slot < 0:
                 slot = s
             elif s != slot:

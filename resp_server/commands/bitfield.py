@@ -120,6 +120,25 @@ def checked(total: int, op: FieldOp) -> int | None:
     return _wrap(total, op.bits, op.signed)
 
 
+def _int64(x: int) -> int:
+    return ((x + (1 << 63)) & ((1 << 64) - 1)) - (1 << 63)
+
+
+def _redis_signed_set(value: int, bits: int) -> int:
+    """What Redis's checkSignedBitfieldOverflow(value, 0, ...) makes of a signed SET value under
+    SAT: its `max - value` and `min - value` wrap as C int64s, so a value far below the field's
+    range (e.g. -2^63 into i1) is judged a positive overflow and saturates to max. Returns a
+    stand-in with Redis's verdict (above the range, below it, or the value itself)."""
+    if bits == 64:
+        return value
+    lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    if value > hi or _int64(hi - value) < 0:
+        return hi + 1
+    if value < lo or _int64(lo - value) > 0:
+        return lo - 1
+    return value
+
+
 def _write_op(buf: bytearray, op: FieldOp) -> int | None:
     """SET (reply: the old value) or INCRBY (reply: the new value); None when FAIL refuses."""
     old = get_field(buf, op.offset, op.bits, op.signed)
@@ -127,6 +146,8 @@ def _write_op(buf: bytearray, op: FieldOp) -> int | None:
         # Redis checks the value as a C integer of the field's signedness: an unsigned field
         # sees a negative value as 2^64 + value.
         target = op.value if op.signed or op.value >= 0 else op.value + (1 << 64)
+        if op.signed and op.overflow == "sat":
+            target = _redis_signed_set(target, op.bits)
         new = checked(target, op)
     else:
         new = checked(old + op.value, op)

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from resp_server.commands.monitor import format_monitor_line, repr_arg
-from resp_server.commands.server import human_bytes
+from resp_server.commands.info import human_bytes
 from resp_server.config import OutputLimits
 from resp_server.resp.replies import OK, Status, Verbatim
 from tests.unit.test_commands_support import Env

@@ -98,6 +98,7 @@ class Connection(asyncio.BufferedProtocol):
         self.inbuf = InputBuffer(server.read_buffer)   # unparsed input (input_buffer.py)
         self.parser = RequestParser(self._sink_for, self._release_sink, self.state)
         self.writer = ReplyWriter(pin=self.keyspace.pin)
+        self.writer.stats = self.state.stats      # INFO stats kv_served_bytes & co
         self.inflight: list = []           # pinned items whose memory the transport may still hold
         self.inflight_bytes = 0
         self.copied = 0                    # copied bytes written since the transport was last empty
@@ -423,13 +424,21 @@ class Connection(asyncio.BufferedProtocol):
             waited = time.monotonic() - self.memory_wait_since if self.memory_wait_since else 0.0
             if ks.policy == "noeviction" or not ks.could_fit(length) or waited > MEMORY_WAIT \
                     or not ks.memory_in_flight():
-                self.memory_wait_since = 0.0
+                self._end_memory_wait()
                 return DiscardSink(length)
             if not self.memory_wait_since:
                 self.memory_wait_since = time.monotonic()
             return None
-        self.memory_wait_since = 0.0
+        self._end_memory_wait()
         return sink
+
+    def _end_memory_wait(self) -> None:
+        """A big value stops waiting for memory (it got it, or is refused): LATENCY's
+        bigvalue-wait event, in ms."""
+        if self.memory_wait_since:
+            waited = time.monotonic() - self.memory_wait_since
+            self.state.latency.sample("bigvalue-wait", int(waited * 1000))
+            self.memory_wait_since = 0.0
 
     def _wait_for_memory(self) -> None:
         """Stop reading until the server retries us (memory freed, or the next tick)."""

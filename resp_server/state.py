@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from resp_server.commands.pause import ClientPause
 from resp_server.config import ServerConfig
+from resp_server.latency import Latency
 from resp_server.ops import OpsSettings
 from resp_server.stats import Slowlog, Stats
 from resp_server.store.keyspace import Keyspace
@@ -61,6 +62,7 @@ class ServerState:
         self.save_on_shutdown = True
         self.stats = Stats()
         self.slowlog = Slowlog(config.slowlog_max_len)
+        self.latency = Latency()                  # latency tracking and monitor settings/events
         self.clients: dict[int, Watcher] = {}         # ClientStates by id (client.py)
         self.monitors: set[Watcher] = set()           # clients in MONITOR
         self.watchers: dict[tuple[int, bytes], set[Watcher]] = {}

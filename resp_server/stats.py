@@ -19,6 +19,7 @@ class CommandStat:
     usec: int = 0
     rejected_calls: int = 0
     failed_calls: int = 0
+    hist: dict[int, int] = field(default_factory=dict)   # usec -> calls (latency-tracking)
 
 
 @dataclass(slots=True)
@@ -29,6 +30,10 @@ class Stats:
     total_net_input_bytes: int = 0
     total_net_output_bytes: int = 0
     total_error_replies: int = 0
+    kv_served_bytes: int = 0      # stored value bytes sent in replies (copied or zero-copy)
+    kv_chunk_hits: int = 0        # stored values of >= 16 KiB sent (KV chunks, sent zero-copy)
+    kv_small_hits: int = 0        # stored values under 16 KiB sent (metadata, ordinary keys)
+    kv_get_misses: int = 0        # value reads (GET, MGET, GETEX, ...) that found no key
     commands: dict[str, CommandStat] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)     # error code -> count (errorstats)
     _ops_samples: deque = field(default_factory=lambda: deque(maxlen=OPS_SAMPLES))
@@ -57,6 +62,7 @@ class Stats:
         self.total_connections_received = self.total_commands_processed = 0
         self.rejected_connections = self.total_error_replies = 0
         self.total_net_input_bytes = self.total_net_output_bytes = 0
+        self.kv_served_bytes = self.kv_chunk_hits = self.kv_small_hits = self.kv_get_misses = 0
         self.commands.clear()
         self.errors.clear()
         self._ops_samples.clear()

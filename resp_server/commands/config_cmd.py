@@ -126,16 +126,10 @@ def _noop(s: ServerState, v: object) -> None:
 
 
 class PercentilesKind(Kind):
-    """latency-tracking-info-percentiles: numbers between 0 and 100 (compared as floats)."""
+    """latency-tracking-info-percentiles: numbers between 0 and 100, single-space separated."""
 
     def parse(self, raw: str) -> tuple[float, ...]:
-        try:
-            values = tuple(float(w) for w in raw.split())
-        except ValueError:
-            raise ValueError("latency-tracking-info-percentiles is not a valid list") from None
-        if any(not 0 <= v <= 100 for v in values):
-            raise ValueError("latency-tracking-info-percentiles is not a valid list")
-        return values
+        return latency.parse_percentiles(raw)      # Redis's errors (commands/latency.py)
 
 
 class OutputLimitKind(Kind):
@@ -207,11 +201,12 @@ PARAMS: list[Param] = [
     Param("active-expire-effort", _const("1"), IntKind(1, 10), _noop),
     Param("lfu-log-factor", _const("10"), IntKind(0, INT_MAX), _noop),
     Param("lfu-decay-time", _const("1"), IntKind(0, INT_MAX), _noop),
-    Param("latency-tracking", lambda s: _yesno(latency.tracker(s) is not None), BoolKind(),
+    Param("latency-tracking", lambda s: _yesno(s.latency.tracking), BoolKind(),
           latency.set_tracking),
-    Param("latency-tracking-info-percentiles",
-          _const(" ".join(f"{p:g}" for p in latency.PERCENTILES)), PercentilesKind(), same_ok=True),
-    Param("latency-monitor-threshold", _const("0"), IntKind(0, LLONG_MAX), _noop),
+    Param("latency-tracking-info-percentiles", latency.get_percentiles, PercentilesKind(),
+          latency.set_percentiles),
+    Param("latency-monitor-threshold", lambda s: str(s.latency.threshold_ms),
+          IntKind(0, LLONG_MAX), latency.set_threshold),
     Param("enable-debug-command", _ops("debug_command")),
     Param("slab-page-size", _store("slab_page_size"), MemKind(), same_ok=True),
     Param("slab-growth-factor", _store("slab_growth_factor"), FloatKind(), same_ok=True),
@@ -291,7 +286,6 @@ def config_resetstat(c: ClientState, argv: list) -> object:
     s = c.server
     s.stats.reset()
     s.keyspace.stats.reset()
-    latency.reset(s)
     return OK
 
 

@@ -22,8 +22,12 @@ def read(c: ClientState, key: bytes, db: int | None = None):
     """lookupKeyRead: the live item or None; counts a hit or a miss, bumps the LRU (not for a
     CLIENT NO-TOUCH client, whose lookups still count)."""
     if c.no_touch:
-        return read_notouch(c, key, db)
-    return c.server.keyspace.lookup(c.db if db is None else db, key)
+        item = read_notouch(c, key, db)
+    else:
+        item = c.server.keyspace.lookup(c.db if db is None else db, key)
+    if item is None:
+        c.server.stats.kv_get_misses += 1      # INFO stats kv_get_misses (a value read missed)
+    return item
 
 
 def read_notouch(c: ClientState, key: bytes, db: int | None = None):

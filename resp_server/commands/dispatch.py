@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 
 from resp_server.cluster.router import route
 from resp_server.commands.args import ERROR_TEXT_ERRORS, SUBTABLES, arg_bytes, as_bytes, err_text
-from resp_server.commands.latency import ENABLED as LATENCY_TRACKING
-from resp_server.commands.latency import record as record_latency
+from resp_server.commands.docs import doc_of
 from resp_server.commands.monitor import monitor_args, monitor_line
 from resp_server.commands.pause import POSTPONED, filter_reply, must_wait
 from resp_server.commands.protected import check_debug
@@ -243,8 +242,12 @@ def call(client: ClientState, spec: CommandSpec, argv: list, big: bool | None = 
     st.usec += usec
     stats.total_commands_processed += 1
     client.last_cmd = bname
-    if LATENCY_TRACKING:   # some server has latency-tracking on (commands/latency.py)
-        record_latency(server, name, usec)
+    lat = server.latency
+    if lat.tracking:
+        hist = st.hist
+        hist[usec] = hist.get(usec, 0) + 1
+    if usec >= lat.alert_usec:
+        lat.sample(_event(spec, name), usec // 1000)
     if type(reply) is RespError:
         st.failed_calls += 1
         count_error(server, reply.msg)
@@ -253,6 +256,12 @@ def call(client: ClientState, spec: CommandSpec, argv: list, big: bool | None = 
     if shown is not None:
         _feed_monitors(client, shown)
     return reply
+
+
+def _event(spec: CommandSpec, name: str) -> str:
+    """The latency monitor's event for a command: fast-command when it is flagged fast."""
+    flags = spec.flags if name == spec.name else doc_of(name).flags.split()
+    return "fast-command" if "fast" in flags else "command"
 
 
 def _feed_monitors(client: ClientState, shown: bytes) -> None:

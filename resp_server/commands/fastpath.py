@@ -9,7 +9,8 @@ plus the store's two fast primitives, `Keyspace.read_view` and `Keyspace.rewrite
 store cannot do in place - a new key, another size class, a TTL to clear - calls `Keyspace.store`).
 
 The lane is exact, not an approximation: the same replies, keyspace hits/misses, LRU/S3-FIFO
-bumps, WATCH notifications, commandstats (calls and time, each command timed), total commands,
+bumps, WATCH notifications, commandstats (calls and time, each command timed), latency
+histograms and monitor samples, total commands,
 CLIENT LIST `cmd` and SLOWLOG entries as the general path. Anything it does not handle - another
 command or spelling, options, an expired key for GET, a value sent zero-copy (pinned), a
 multi-chunk value, a SET the store refuses (OOM), in cluster mode a key of a slot this node does
@@ -24,7 +25,6 @@ from typing import TYPE_CHECKING
 
 from resp_server.cluster.slots import key_slot
 from resp_server.commands.db import forget_history, has_history
-from resp_server.commands.latency import ENABLED as LATENCY_TRACKING
 from resp_server.resp.encoder import BULK_HEADERS, ZEROCOPY_MIN
 from resp_server.store.items import OOMError
 
@@ -51,13 +51,18 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
     can_set = None                 # SET allowed (not over maxmemory)? Asked at the first SET
     slow = server.slowlog_log_slower_than
     slow_ns = slow * 1000 if slow >= 0 else 1 << 62
+    lat = server.latency
+    alert_ns = min(slow_ns, lat.alert_usec * 1000)   # slowlog or latency monitor: look closer
+    hget = hset = None
+    if lat.tracking:
+        hget, hset = server.stats.command("get").hist, server.stats.command("set").hist
     read_view, rewrite, store = ks.read_view, ks.rewrite, ks.store
     db = c.db
     cluster = server.cluster
     owned = cluster.mask if cluster is not None else None   # cluster mode: slots served here
     marks = has_history()          # only general-path commands (APPEND...) add marks
     n = len(batch)
-    sets = misses = get_ns = set_ns = 0
+    sets = misses = get_ns = set_ns = served = 0
     t0 = perf_counter_ns()
     start = i
     while i < n:
@@ -76,6 +81,7 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
                 if size >= ZEROCOPY_MIN or len(item.chunks) != 1 or (exp is not None and exp <= now):
                     break
                 small += BULK_HEADERS[size] if size <= 1000 else b"$%d\r\n" % size
+                served += size
                 small += read_view(item, now)
                 small += _CRLF
             t1 = perf_counter_ns()
@@ -99,17 +105,29 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
             sets += 1
         else:
             break
-        if t1 - t0 >= slow_ns:
-            server.slowlog.add(argv, (t1 - t0) // 1000, c.addr, c.name)
+        if hget is not None:
+            us = (t1 - t0) // 1000
+            h = hget if kind is _GET else hset
+            h[us] = h.get(us, 0) + 1
+        if t1 - t0 >= alert_ns:
+            _alert(c, argv, (t1 - t0) // 1000, slow_ns, kind is _GET)
         t0 = t1
         i += 1
         if len(small) > flush_at:
             break
     if i > start:
         gets = i - start - sets
-        _account(c, gets, get_ns, sets, set_ns, gets - misses, misses)
+        _account(c, gets, get_ns, sets, set_ns, gets - misses, misses, served)
         c.last_cmd = b"get" if _KINDS[batch[i - 1][0]] is _GET else b"set"
     return i
+
+
+def _alert(c: ClientState, argv: list, usec: int, slow_ns: int, fast: bool) -> None:
+    """A lane command slow enough for the slowlog or the latency monitor (GET is fast, SET not)."""
+    server = c.server
+    if usec * 1000 >= slow_ns:
+        server.slowlog.add(argv, usec, c.addr, c.name)
+    server.latency.sample("fast-command" if fast else "command", usec // 1000)
 
 
 def lane_open(c: ClientState) -> bool:
@@ -117,11 +135,11 @@ def lane_open(c: ClientState) -> bool:
     server = c.server
     return (c.authenticated and c.multi is None and not c.no_touch and not server.monitors
             and not c.reply_mode and not server.pause.mode
-            and not LATENCY_TRACKING and not server.keyspace.cfg.debug_invariants)
+            and not server.keyspace.cfg.debug_invariants)
 
 
 def _account(c: ClientState, gets: int, get_ns: int, sets: int, set_ns: int, hits: int,
-             misses: int) -> None:
+             misses: int, served: int) -> None:
     server = c.server
     stats = server.stats
     if gets:
@@ -133,6 +151,9 @@ def _account(c: ClientState, gets: int, get_ns: int, sets: int, set_ns: int, hit
         st.calls += sets
         st.usec += set_ns // 1000
     stats.total_commands_processed += gets + sets
+    stats.kv_served_bytes += served            # the lane serves only values under ZEROCOPY_MIN
+    stats.kv_small_hits += hits
+    stats.kv_get_misses += misses
     ks_stats = server.keyspace.stats
     ks_stats.keyspace_hits += hits
     ks_stats.keyspace_misses += misses

@@ -81,32 +81,86 @@ def info_clients(s: ServerState) -> list[tuple[str, object]]:
     ]
 
 
+def _ratio(a: int, b: int) -> str:
+    return f"{a / b:.2f}" if b else "0.00"
+
+
+def _clients_memory(s: ServerState) -> int:
+    """mem_clients_normal: every client's query buffer (used and free) and unsent replies, as
+    CLIENT LIST's tot-mem."""
+    total = 0
+    for c in s.clients.values():
+        conn = c.conn
+        if conn is not None:
+            total += conn.input_pending() + conn.input_free() + conn.output_pending()
+    return total
+
+
+def _allocator(s: ServerState, ks_mem: dict) -> tuple[int, int, int]:
+    """(allocated, active, resident) of the slab allocator, as jemalloc's three figures: chunk
+    bytes handed out, pages assigned to size classes, all pages held (pool included); key
+    overhead counts in each."""
+    keys = ks_mem["keys_overhead_bytes"]
+    allocated = sum(c["chunk_size"] * c["chunks_used"] for c in s.keyspace.info_slabs()) + keys
+    active = ks_mem["used_memory"]
+    return allocated, active, ks_mem["slab_bytes"] + keys
+
+
 def info_memory(s: ServerState) -> list[tuple[str, object]]:
+    """Redis 7.0's fields in its order, then the store's own (slab_*, keys, pins)."""
     ks = s.keyspace
-    used = int(ks.used_memory)
-    rss = rss_bytes()
-    system = _total_system_memory()
-    maxmemory = int(ks.maxmemory)
-    fields: dict[str, object] = {
-        "used_memory": used, "used_memory_human": human_bytes(used),
-        "used_memory_rss": rss, "used_memory_rss_human": human_bytes(rss),
-        "used_memory_peak": used, "used_memory_peak_human": human_bytes(used),
-        "used_memory_peak_perc": "100.00%",
-        "total_system_memory": system, "total_system_memory_human": human_bytes(system),
-        "maxmemory": maxmemory, "maxmemory_human": human_bytes(maxmemory),
-        "maxmemory_policy": s.keyspace.policy,
-        "mem_fragmentation_ratio": f"{rss / used:.2f}" if used else "0.00",
-        "mem_fragmentation_bytes": rss - used,
-        "mem_allocator": "slab", "active_defrag_running": 0, "lazyfree_pending_objects": 0,
-        "lazyfreed_objects": 0,
-    }
-    fields.update(ks.info_memory())
-    for k, v in fields.items():
-        if isinstance(v, float):
-            fields[k] = f"{v:.2f}"
-    if "used_memory_peak" in fields and "used_memory_peak_human" not in fields:
-        fields["used_memory_peak_human"] = human_bytes(int(fields["used_memory_peak"]))
-    return list(fields.items())
+    mine = ks.info_memory()
+    used, rss = mine.pop("used_memory"), mine.pop("used_memory_rss")
+    peak = max(mine.pop("used_memory_peak"), used)
+    overhead = mine.pop("used_memory_overhead")
+    dataset = mine.pop("used_memory_dataset")
+    for k in ("used_memory_human", "used_memory_rss_human", "used_memory_peak_human",
+              "maxmemory", "maxmemory_human", "maxmemory_policy", "mem_fragmentation_ratio"):
+        mine.pop(k, None)
+    allocated, active, resident = _allocator(s, {**mine, "used_memory": used})
+    system, maxmemory = _total_system_memory(), int(ks.maxmemory)
+    fields: list[tuple[str, object]] = [
+        ("used_memory", used), ("used_memory_human", human_bytes(used)),
+        ("used_memory_rss", rss), ("used_memory_rss_human", human_bytes(rss)),
+        ("used_memory_peak", peak), ("used_memory_peak_human", human_bytes(peak)),
+        ("used_memory_peak_perc", f"{used * 100 / peak if peak else 100:.2f}%"),
+        ("used_memory_overhead", overhead),
+        ("used_memory_startup", 0),              # no slab page is assigned before the first key
+        ("used_memory_dataset", dataset),
+        ("used_memory_dataset_perc", f"{dataset * 100 / used if used else 0:.2f}%"),
+        ("allocator_allocated", allocated), ("allocator_active", active),
+        ("allocator_resident", resident),
+        ("total_system_memory", system), ("total_system_memory_human", human_bytes(system)),
+    ]
+    fields += _no_scripting()
+    fields += [
+        ("maxmemory", maxmemory), ("maxmemory_human", human_bytes(maxmemory)),
+        ("maxmemory_policy", ks.policy),
+        ("allocator_frag_ratio", _ratio(active, allocated)),
+        ("allocator_frag_bytes", active - allocated),
+        ("allocator_rss_ratio", _ratio(resident, active)),
+        ("allocator_rss_bytes", resident - active),
+        ("rss_overhead_ratio", _ratio(rss, resident)), ("rss_overhead_bytes", rss - resident),
+        ("mem_fragmentation_ratio", _ratio(rss, used)), ("mem_fragmentation_bytes", rss - used),
+        ("mem_not_counted_for_evict", 0), ("mem_replication_backlog", 0),
+        ("mem_total_replication_buffers", 0), ("mem_clients_slaves", 0),
+        ("mem_clients_normal", _clients_memory(s)), ("mem_cluster_links", 0),
+        ("mem_aof_buffer", 0), ("mem_allocator", "slab"), ("active_defrag_running", 0),
+        ("lazyfree_pending_objects", 0), ("lazyfreed_objects", 0),
+    ]
+    return fields + list(mine.items())
+
+
+def _no_scripting() -> list[tuple[str, object]]:
+    """Lua and functions memory: we run neither."""
+    return [
+        ("used_memory_lua", 0), ("used_memory_vm_eval", 0), ("used_memory_lua_human", "0B"),
+        ("used_memory_scripts_eval", 0), ("number_of_cached_scripts", 0),
+        ("number_of_functions", 0), ("number_of_libraries", 0), ("used_memory_vm_functions", 0),
+        ("used_memory_vm_total", 0), ("used_memory_vm_total_human", "0B"),
+        ("used_memory_functions", 0), ("used_memory_scripts", 0),
+        ("used_memory_scripts_human", "0B"),
+    ]
 
 
 def _dirty(s: ServerState) -> int:
@@ -160,7 +214,9 @@ def info_stats(s: ServerState) -> list[tuple[str, object]]:
         ("instantaneous_ops_per_sec", st.instantaneous_ops_per_sec()),
         ("total_net_input_bytes", st.total_net_input_bytes),
         ("total_net_output_bytes", st.total_net_output_bytes),
+        ("total_net_repl_input_bytes", 0), ("total_net_repl_output_bytes", 0),
         ("instantaneous_input_kbps", "0.00"), ("instantaneous_output_kbps", "0.00"),
+        ("instantaneous_input_repl_kbps", "0.00"), ("instantaneous_output_repl_kbps", "0.00"),
         ("rejected_connections", st.rejected_connections),
         ("sync_full", 0), ("sync_partial_ok", 0), ("sync_partial_err", 0),
         ("expired_keys", ks.expired_keys), ("expired_stale_perc", "0.00"),
@@ -168,7 +224,8 @@ def info_stats(s: ServerState) -> list[tuple[str, object]]:
         ("evicted_keys", ks.evicted_keys), ("evicted_clients", 0),
         ("total_eviction_exceeded_time", 0), ("current_eviction_exceeded_time", 0),
         ("keyspace_hits", ks.keyspace_hits), ("keyspace_misses", ks.keyspace_misses),
-        ("pubsub_channels", 0), ("pubsub_patterns", 0), ("latest_fork_usec", 0),
+        ("pubsub_channels", 0), ("pubsub_patterns", 0), ("pubsubshard_channels", 0),
+        ("latest_fork_usec", 0),
         ("total_forks", 0), ("migrate_cached_sockets", 0), ("slave_expires_tracked_keys", 0),
         ("active_defrag_hits", 0), ("active_defrag_misses", 0), ("active_defrag_key_hits", 0),
         ("active_defrag_key_misses", 0), ("total_active_defrag_time", 0),
@@ -178,6 +235,25 @@ def info_stats(s: ServerState) -> list[tuple[str, object]]:
         ("dump_payload_sanitizations", 0), ("total_reads_processed", st.total_commands_processed),
         ("total_writes_processed", st.total_commands_processed),
         ("io_threaded_reads_processed", 0), ("io_threaded_writes_processed", 0),
+        ("reply_buffer_shrinks", 0), ("reply_buffer_expands", 0),
+    ] + kv_stats(s)
+
+
+def kv_stats(s: ServerState) -> list[tuple[str, object]]:
+    """Ours, after Redis's: what the cache served (README, "INFO fields of ours")."""
+    st = s.stats
+    return [
+        ("kv_served_bytes", st.kv_served_bytes), ("kv_chunk_hits", st.kv_chunk_hits),
+        ("kv_small_hits", st.kv_small_hits), ("kv_get_misses", st.kv_get_misses),
+    ]
+
+
+def info_persistence_cow(s: ServerState) -> list[tuple[str, object]]:
+    """Redis 7.0 persistence fields about forks and loads: we never fork nor load an RDB."""
+    return [
+        ("current_cow_size_age", 0), ("rdb_last_cow_size", 0), ("rdb_last_load_keys_expired", 0),
+        ("rdb_last_load_keys_loaded", 0), ("aof_rewrites_consecutive_failures", 0),
+        ("aof_last_cow_size", 0),
     ]
 
 
@@ -228,11 +304,6 @@ def info_errorstats(s: ServerState) -> list[tuple[str, object]]:
     return [(f"errorstat_{code}", f"count={n}") for code, n in sorted(errors.items())]
 
 
-def info_latencystats(s: ServerState) -> list[tuple[str, object]]:
-    t = latency.tracker(s)
-    return [] if t is None else t.lines()
-
-
 def info_cluster(s: ServerState) -> list[tuple[str, object]]:
     return [("cluster_enabled", int(s.cluster is not None))]
 
@@ -256,20 +327,24 @@ def info_slabs(s: ServerState) -> list[tuple[str, object]]:
     return out
 
 
+def _persistence(s: ServerState) -> list[tuple[str, object]]:
+    return info_persistence(s) + info_persistence_cow(s)
+
+
 Section = Callable[["ServerState"], list[tuple[str, object]]]
 # name, title, generator, in "default" (INFO with no argument)
 SECTIONS: list[tuple[str, str, Section, bool]] = [
     ("server", "Server", info_server, True),
     ("clients", "Clients", info_clients, True),
     ("memory", "Memory", info_memory, True),
-    ("persistence", "Persistence", info_persistence, True),
+    ("persistence", "Persistence", _persistence, True),
     ("stats", "Stats", info_stats, True),
     ("replication", "Replication", info_replication, True),
     ("cpu", "CPU", info_cpu, True),
     ("modules", "Modules", info_modules, True),
     ("commandstats", "Commandstats", info_commandstats, False),
     ("errorstats", "Errorstats", info_errorstats, True),
-    ("latencystats", "Latencystats", info_latencystats, False),
+    ("latencystats", "Latencystats", latency.info_latencystats, False),
     ("cluster", "Cluster", info_cluster, True),
     ("keyspace", "Keyspace", info_keyspace, True),
     ("slabs", "Slabs", info_slabs, False),

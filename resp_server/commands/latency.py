@@ -1,107 +1,198 @@
-"""Per-command latency percentiles: `INFO latencystats` and the `latency-tracking` config.
+"""LATENCY (LATEST HISTORY RESET GRAPH DOCTOR HISTOGRAM HELP), INFO latencystats and the
+latency settings of CONFIG, as Redis 7.0 answers them.
 
-Redis 7 keeps one HDR histogram per command (values in ns, 1 ns .. 1 s, 2 significant figures)
-and INFO prints `latency_percentiles_usec_<cmd>:p50=..,p99=..,p99.9=..` in microseconds with 3
-decimals, each the highest value equivalent to the bucket holding that percentile. We record the
-same thing: the duration in whole microseconds times 1000, bucketed the way HdrHistogram does
-(256 sub-buckets per power of two), so the printed values are Redis's.
-
-Tracking costs a few dictionary operations per command, so it is off by default here (CONFIG GET
-latency-tracking says `no`; Redis defaults to yes). `CONFIG SET latency-tracking yes` turns it
-on; the `# Latencystats` header is printed either way, as Redis does when it is off. Enabled
-servers are listed in ENABLED (keyed by id, holding the ServerState, so the id stays unique);
-the dispatcher records only when that dict is not empty.
+The state is the server's own `ServerState.latency` (resp_server/latency.py) plus each command's
+`CommandStat.hist`; this module only reads it, resets it and formats it. Replies are Redis's to
+the byte for one event or command (several are listed in insertion order, Redis's in hash order).
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
+from resp_server.commands.args import SUBTABLES, SubTable, help_reply, lower, text
+from resp_server.commands.docs import DOCS, A, Doc
+from resp_server.commands.latency_report import doctor, graph
+from resp_server.commands.table import spec
+from resp_server.latency import cdf, format_percentile, percentiles_line
+from resp_server.resp.replies import RespError, Verbatim
+
 if TYPE_CHECKING:
+    from resp_server.client import ClientState
     from resp_server.state import ServerState
 
-MIN_NS, MAX_NS = 1, 1_000_000_000       # LATENCY_HISTOGRAM_MIN_VALUE / MAX_VALUE
-SUB_BUCKET_BITS = 8                     # 2 significant figures: 256 sub-buckets
-PERCENTILES = (50.0, 99.0, 99.9)        # latency-tracking-info-percentiles default
+_FLOAT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
-class LatencyTracker:
-    """One server's histograms: command name -> {bucket lowest value (ns): count}."""
+# --- CONFIG and INFO --------------------------------------------------------------------------
 
-    __slots__ = ("server", "hists")
-
-    def __init__(self, server: ServerState) -> None:
-        self.server = server
-        self.hists: dict[str, dict[int, int]] = {}
-
-    def record(self, name: str, usec: int) -> None:
-        h = self.hists.get(name)
-        if h is None:
-            h = self.hists[name] = {}
-        low = bucket_low(usec * 1000)
-        h[low] = h.get(low, 0) + 1
-
-    def reset(self) -> None:
-        self.hists.clear()
-
-    def lines(self) -> list[tuple[str, str]]:
-        """INFO latencystats fields, one per command that ran since the last reset."""
-        out = []
-        for name, h in self.hists.items():
-            values = ",".join(f"p{p:g}={value_at_percentile(h, p) / 1000:.3f}"
-                              for p in PERCENTILES)
-            out.append((f"latency_percentiles_usec_{name}", values))
-        return out
+def parse_percentiles(raw: str) -> tuple[float, ...]:
+    """CONFIG SET latency-tracking-info-percentiles "50 99 99.9" (space separated, 0..100)."""
+    if not raw:
+        return ()
+    out = []
+    for part in raw.split(" "):
+        if not _FLOAT.fullmatch(part):
+            raise ValueError("Invalid latency-tracking-info-percentiles parameters")
+        p = float(part)
+        if not 0.0 <= p <= 100.0:
+            raise ValueError("latency-tracking-info-percentiles parameters should sit between "
+                             "[0.0,100.0]")
+        out.append(p)
+    return tuple(out)
 
 
-ENABLED: dict[int, LatencyTracker] = {}
+def get_percentiles(s: ServerState) -> str:
+    return " ".join(format_percentile(p) for p in s.latency.percentiles)
 
 
-def bucket_low(ns: int) -> int:
-    """The lowest value HdrHistogram stores `ns` as (after Redis's clamping to 1 ns .. 1 s)."""
-    ns = MIN_NS if ns < MIN_NS else MAX_NS if ns > MAX_NS else ns
-    shift = max(0, (ns | 0xFF).bit_length() - SUB_BUCKET_BITS)
-    return (ns >> shift) << shift
+def set_percentiles(s: ServerState, value: object) -> None:
+    s.latency.percentiles = value  # type: ignore[assignment]
 
 
-def _bucket_high(low: int) -> int:
-    shift = max(0, (low | 0xFF).bit_length() - SUB_BUCKET_BITS)
-    return low + (1 << shift) - 1
+def set_tracking(s: ServerState, on: object) -> None:
+    """CONFIG SET latency-tracking: histograms stop (or resume) filling; kept as they are."""
+    s.latency.tracking = bool(on)
 
 
-def value_at_percentile(h: dict[int, int], percentile: float) -> int:
-    """hdr_value_at_percentile: highest equivalent value of the bucket reaching the percentile."""
-    total = sum(h.values())
-    want = max(1, int(min(percentile, 100.0) / 100 * total + 0.5))
-    seen = 0
-    for low in sorted(h):
-        seen += h[low]
-        if seen >= want:
-            return _bucket_high(low)
-    return 0
+def set_threshold(s: ServerState, ms: object) -> None:
+    """CONFIG SET latency-monitor-threshold; the store times evicting allocations only while
+    the monitor is on."""
+    lat = s.latency
+    lat.set_threshold(int(ms))  # type: ignore[arg-type]
+    s.keyspace.on_eviction_cycle = (lambda t: lat.sample("eviction-cycle", t)) if ms else None
 
 
-def tracker(server: ServerState) -> LatencyTracker | None:
-    return ENABLED.get(id(server))
+def info_latencystats(s: ServerState) -> list[tuple[str, object]]:
+    """latency_percentiles_usec_<cmd> per command with samples; none while tracking is off."""
+    lat = s.latency
+    if not lat.tracking:
+        return []
+    return [(f"latency_percentiles_usec_{name}", percentiles_line(st.hist, lat.percentiles))
+            for name, st in sorted(s.stats.commands.items()) if st.hist]
 
 
-def set_tracking(server: ServerState, on: object) -> None:
-    """CONFIG SET latency-tracking yes|no (off drops the histograms, as Redis frees them)."""
-    if on:
-        if id(server) not in ENABLED:
-            ENABLED[id(server)] = LatencyTracker(server)
-    else:
-        ENABLED.pop(id(server), None)
+# --- LATENCY ----------------------------------------------------------------------------------
+
+def _histogram_names(s: ServerState, argv: list) -> list[str]:
+    """Commands LATENCY HISTOGRAM reports: all with data, or the named ones (a container names
+    itself and each of its subcommands; unknown names are skipped)."""
+    with_data = {n for n, st in s.stats.commands.items() if st.hist}
+    if len(argv) == 2:
+        return sorted(with_data)
+    from resp_server.commands.dispatch import TABLE
+
+    out: list[str] = []
+    for raw in argv[2:]:
+        name = text(lower(raw))
+        parent, _, sub = name.partition("|")
+        sp = TABLE.get(parent.encode())
+        if sp is None or (sub and (sp.name not in SUBTABLES
+                                   or sub.encode() not in SUBTABLES[sp.name].entries)):
+            continue
+        names = [name] if sub else [sp.name]
+        if not sub and sp.name in SUBTABLES:
+            names += [f"{sp.name}|{k}" for k in SUBTABLES[sp.name].names()]
+        out += [n for n in names if n in with_data]
+    return out
 
 
-def record(server: ServerState, name: str, usec: int) -> None:
-    t = ENABLED.get(id(server))
-    if t is not None:
-        t.record(name, usec)
+def latency_histogram(c: ClientState, argv: list) -> object:
+    stats = c.server.stats.commands
+    return {name: {"calls": sum(stats[name].hist.values()),
+                   "histogram_usec": dict(cdf(stats[name].hist))}
+            for name in _histogram_names(c.server, argv)}
 
 
-def reset(server: ServerState) -> None:
-    """CONFIG RESETSTAT."""
-    t = ENABLED.get(id(server))
-    if t is not None:
-        t.reset()
+def latency_latest(c: ClientState, argv: list) -> object:
+    return [[event, ts.samples[-1][0], ts.samples[-1][1], ts.max]
+            for event, ts in c.server.latency.events.items()]
+
+
+def latency_history(c: ClientState, argv: list) -> object:
+    ts = c.server.latency.events.get(text(argv[2]))
+    return [] if ts is None else [[t, ms] for t, ms in ts.samples]
+
+
+def latency_graph(c: ClientState, argv: list) -> object:
+    event = text(argv[2])
+    ts = c.server.latency.events.get(event)
+    if ts is None:
+        raise RespError(f"ERR No samples available for event '{event}'")
+    return Verbatim(graph(event, ts))
+
+
+def latency_doctor(c: ClientState, argv: list) -> object:
+    s = c.server
+    return Verbatim(doctor(s.latency, s.slowlog_log_slower_than, s.hz))
+
+
+def latency_reset(c: ClientState, argv: list) -> object:
+    return c.server.latency.reset([text(a) for a in argv[2:]] if len(argv) > 2 else None)
+
+
+_HELP = [
+    "DOCTOR", "    Return a human readable latency analysis report.",
+    "GRAPH <event>", "    Return an ASCII latency graph for the <event> class.",
+    "HISTORY <event>", "    Return time-latency samples for the <event> class.",
+    "LATEST", "    Return the latest latency samples for all events.",
+    "RESET [<event> ...]", "    Reset latency data of one or more <event> classes.",
+    "    (default: reset all data for all event classes)",
+    "HISTOGRAM [COMMAND ...]",
+    "    Return a cumulative distribution of latencies in the format of a histogram for the "
+    "specified command names.",
+    "    If no commands are specified then all histograms are replied.",
+]
+
+# Redis's subcommand order (COMMAND INFO lists them so).
+LATENCY = SubTable("latency", {
+    "doctor": (latency_doctor, 2),
+    "graph": (latency_graph, 3),
+    "help": (lambda c, argv: help_reply("latency", _HELP), 2),
+    "history": (latency_history, 3),
+    "reset": (latency_reset, -2),
+    "latest": (latency_latest, 2),
+    "histogram": (latency_histogram, -2),
+})
+
+
+def latency(c: ClientState, argv: list) -> object:
+    return LATENCY(c, argv)
+
+
+COMMANDS = [
+    spec("latency", latency, -2, "container", group="server",
+         summary="A container for latency diagnostics commands", since="2.8.13"),
+]
+
+# --- COMMAND DOCS / INFO data (Redis 7.0.15's) ------------------------------------------------
+
+_ADMIN = "admin noscript loading stale"
+_TIPS = "nondeterministic_output request_policy:all_nodes response_policy:special"
+
+
+def _doc(summary: str, args: tuple[A, ...] = (), since: str = "2.8.13", flags: str = _ADMIN,
+         tips: str = _TIPS, complexity: str = "O(1)") -> Doc:
+    return Doc(summary=summary, since=since, group="server", flags=flags, tips=tips,
+               complexity=complexity, args=args)
+
+
+DOCS.update({
+    "latency": Doc(complexity="Depends on subcommand."),
+    "latency|doctor": _doc("Return a human readable latency analysis report."),
+    "latency|graph": _doc("Return a latency graph for the event.", (A("event", "string"),)),
+    "latency|help": _doc("Show helpful text about the different subcommands.",
+                         flags="loading stale", tips=""),
+    "latency|history": _doc("Return timestamp-latency samples for the event.",
+                            (A("event", "string"),)),
+    "latency|reset": _doc("Reset latency data for one or more events.",
+                          (A("event", "string", flags="optional multiple"),),
+                          tips="request_policy:all_nodes response_policy:all_succeeded"),
+    "latency|latest": _doc("Return the latest latency samples for all events."),
+    "latency|histogram": _doc(
+        "Return the cumulative distribution of latencies of a subset of commands or all.",
+        (A("command", "string", flags="optional multiple"),), since="7.0.0",
+        complexity="O(N) where N is the number of commands with latency information being "
+                   "retrieved."),
+})

@@ -71,6 +71,7 @@ def build_table() -> dict[bytes, CommandSpec]:
         docs_more,  # noqa: F401 - COMMAND INFO/DOCS data of bits, bitfield, lcs, dump, migrate
         dump,
         keys,
+        latency,
         lcs,
         migrate,
         server,
@@ -80,7 +81,7 @@ def build_table() -> dict[bytes, CommandSpec]:
 
     table: dict[bytes, CommandSpec] = {}
     for module in (strings, keys, transactions, connection, server, bits, bitfield, lcs,
-                   dump, migrate, cluster):
+                   dump, migrate, cluster, latency):
         for s in module.COMMANDS:
             assert s.name.encode() not in table, f"duplicate command {s.name}"
             table[s.name.encode()] = s

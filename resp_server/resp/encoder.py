@@ -23,7 +23,7 @@ BULK_HEADERS = [b"$%d\r\n" % i for i in range(0, 1001)]
 
 
 class ReplyWriter:
-    __slots__ = ("resp", "small", "parts", "pins", "size", "pin")
+    __slots__ = ("resp", "small", "parts", "pins", "size", "pin", "stats")
 
     def __init__(self, pin=None) -> None:
         self.resp = 2
@@ -32,6 +32,7 @@ class ReplyWriter:
         self.parts: list = []         # completed parts (bytes / memoryview), in order
         self.pins: list = []          # items whose memory is referenced by `parts`
         self.size = 0                 # bytes referenced by parts (excludes small)
+        self.stats = None             # counts values served (kv_* of stats.Stats) when set
 
     def pending(self) -> int:
         return self.size + len(self.small)
@@ -135,6 +136,13 @@ class ReplyWriter:
         """A stored value: copied when small, else sent from slab memory (pinned)."""
         n = item.length
         self.small += b"$%d\r\n" % n
+        st = self.stats
+        if st is not None:
+            st.kv_served_bytes += n
+            if n < ZEROCOPY_MIN:
+                st.kv_small_hits += 1
+            else:
+                st.kv_chunk_hits += 1
         if n < ZEROCOPY_MIN:
             for v in item.views():
                 self.small += v

@@ -11,7 +11,10 @@ payload totals change by exactly the value bytes placed or freed.
 
 from __future__ import annotations
 
+import functools
+import time
 from bisect import bisect_left
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from resp_server.store.accounting import KEY_OVERHEAD
@@ -25,9 +28,27 @@ if TYPE_CHECKING:
     from resp_server.store.slabs import SlabAllocator
 
 
+def _eviction_cycle(method: Callable) -> Callable:
+    """Time a method that may evict; report its ms to `on_eviction_cycle` when it evicted
+    (LATENCY's eviction-cycle event: one allocation's evictions). Free when no hook is set."""
+    @functools.wraps(method)
+    def timed(self: AllocMixin, *args: Any) -> Any:
+        hook = self.on_eviction_cycle
+        if hook is None:
+            return method(self, *args)
+        evicted, t0 = self.stats.evicted_keys, time.perf_counter_ns()
+        try:
+            return method(self, *args)
+        finally:
+            if self.stats.evicted_keys != evicted:
+                hook((time.perf_counter_ns() - t0) // 1_000_000)
+    return timed
+
+
 class AllocMixin:
     """Chunks for layouts, eviction inside allocation, page moves and the cap."""
 
+    on_eviction_cycle: Callable[[int], None] | None   # set while LATENCY's monitor is on
     _slabs: SlabAllocator
     _policies: list[Policy]
     _maxmemory: int
@@ -87,6 +108,7 @@ class AllocMixin:
             raise OOMError(f"no memory for a chunk of {s.sizes[cid]} bytes under maxmemory")
         return s.alloc(cid, owner)
 
+    @_eviction_cycle
     def _refill(self, cid: int) -> bool:
         """Make class cid have a free chunk: new page, page move, or eviction within the class."""
         c = self._slabs.classes[cid]
@@ -173,6 +195,7 @@ class AllocMixin:
         self._unlink(item, evicted=True)
         self._notify(d.index, key)  # type: ignore[union-attr]
 
+    @_eviction_cycle
     def _fit_overhead(self, extra: int) -> None:
         """Make room for `extra` bytes of key overhead: drop pooled and empty pages, then evict."""
         cap = self._maxmemory
@@ -198,6 +221,7 @@ class AllocMixin:
                     best, cid = v, c.cid
         return None if best is None else self._policies[cid].evict_step()
 
+    @_eviction_cycle
     def _shrink_to_cap(self) -> None:
         """Release memory until the cap holds (or only pinned memory is left)."""
         s = self._slabs

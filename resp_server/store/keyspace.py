@@ -81,6 +81,7 @@ class Keyspace(KeyOpsMixin, ExpiryMixin, AllocMixin, PinsMixin, OrderingMixin, A
         self.stats = KeyspaceStats()
         self.leases = Leases(cfg.lookup_lease_ms)     # lookup leases (pins until read, leases.py)
         self.on_modify: Callable[[int, bytes | None], None] | None = None
+        self.on_eviction_cycle: Callable[[int], None] | None = None   # ms of one evicting refill
         if backing is None:                           # warm.py preallocates after adopting
             self.prealloc_pages()
         if cfg.debug_invariants:

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from resp_server.commands.monitor import format_monitor_line, repr_arg
 from resp_server.commands.info import human_bytes
+from resp_server.commands.monitor import format_monitor_line, repr_arg
 from resp_server.config import OutputLimits
 from resp_server.resp.replies import OK, Status, Verbatim
 from tests.unit.test_commands_support import Env
@@ -506,32 +506,27 @@ def test_info_sections_like_redis() -> None:
 
 
 def test_latency_tracking_percentiles() -> None:
-    """HdrHistogram buckets as Redis prints them; off by default, RESETSTAT clears them."""
-    from resp_server.commands import latency
+    """HdrHistogram buckets as Redis prints them; on by default, RESETSTAT clears them."""
+    from resp_server import latency
 
-    h: dict[int, int] = {}
-    for usec in (46, 124):
-        low = latency.bucket_low(usec * 1000)
-        h[low] = h.get(low, 0) + 1
+    h = {46: 1, 124: 1}                                  # usec -> calls
     assert [latency.value_at_percentile(h, p) for p in (50, 99, 99.9)] == [46079, 124415, 124415]
-    assert latency._bucket_high(latency.bucket_low(4000)) == 4015
+    assert latency.bucket_high(latency.bucket_low(4000)) == 4015
     assert latency.bucket_low(0) == 1                   # clamped to 1 ns: "0.001"
     env = Env()
-    assert env("CONFIG", "GET", "latency-tracking") == {"latency-tracking": "no"}
+    assert env("CONFIG", "GET", "latency-tracking") == {"latency-tracking": "yes"}
+    env("SET", "k", "v")
+    env("CLIENT", "ID")
+    text = env("INFO", "latencystats")
+    assert re.search(r"latency_percentiles_usec_set:p50=\d+\.\d{3},p99=\d+\.\d{3},"
+                     r"p99\.9=\d+\.\d{3}\r\n", text), text
+    assert "latency_percentiles_usec_client|id:" in text
+    env.ok("CONFIG", "RESETSTAT")
+    assert "usec_set" not in env("INFO", "latencystats")
+    env.ok("CONFIG", "SET", "latency-tracking", "no")
+    env("SET", "k", "v")
     assert "latency_percentiles" not in env("INFO", "latencystats")
-    env.ok("CONFIG", "SET", "latency-tracking", "yes")
-    try:
-        env("SET", "k", "v")
-        env("CLIENT", "ID")
-        text = env("INFO", "latencystats")
-        assert re.search(r"latency_percentiles_usec_set:p50=\d+\.\d{3},p99=\d+\.\d{3},"
-                         r"p99\.9=\d+\.\d{3}\r\n", text), text
-        assert "latency_percentiles_usec_client|id:" in text
-        env.ok("CONFIG", "RESETSTAT")
-        assert "usec_set" not in env("INFO", "latencystats")
-    finally:
-        env.ok("CONFIG", "SET", "latency-tracking", "no")
-    assert id(env.server) not in latency.ENABLED
+    assert env.server.latency is not Env().server.latency      # state per server instance
 
 
 def test_error_messages_quote_arguments_like_c_strings() -> None:

@@ -261,7 +261,7 @@ def _build() -> type:
         from lmcache.v1.storage_backend.connector.base_connector import RemoteConnector
     except ImportError as exc:
         raise ImportError(
-            "connector.lmcache.RespConnector needs lmcache (pip install 'resp-kvcache[lmcache]')"
+            f"{__name__}.RespConnector needs lmcache (pip install 'resp-kvcache[lmcache]')"
         ) from exc
     cls = type("RespConnector", (_RespConnectorImpl, RemoteConnector), {
         "__module__": __name__,

@@ -28,9 +28,9 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from scripts import bench_report as report
-from scripts.bench_core import Case, Env
-from scripts.servers import ROOT, ours_available, parse_size
+from . import bench_report as report
+from .bench_core import Case, Env
+from .servers import ROOT, ours_available, parse_size
 
 WORKLOADS = ("W1", "W2", "W3", "W4", "W5", "W6")
 
@@ -43,7 +43,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--quick", action="store_true", help="small sizes: a smoke run under a minute")
     p.add_argument("--only", default="", help="comma-separated workloads, e.g. W1,W3")
     p.add_argument("--maxmemory", default="512mb", help="maxmemory of both servers (W1-W4)")
-    p.add_argument("--results", default=os.path.join(ROOT, "results"), help="output folder")
+    p.add_argument("--results", default=os.path.join(ROOT if os.path.isfile(os.path.join(ROOT, "pyproject.toml"))
+                                      else os.getcwd(), "results"), help="output folder")
     p.add_argument("--ours-arg", action="append", default=[],
                    help="extra argument for our server (repeatable), e.g. --ours-arg=--prealloc")
     p.add_argument("--w5-requests", type=int, default=0, help="requests per W5 trace")
@@ -69,7 +70,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def select_cases(only: list[str]) -> tuple[list[Case], list[str]]:
     """The A/B cases of the selected workloads, plus notes on skipped ones."""
-    from scripts import bench_w1, bench_w2, bench_w3, bench_w4
+    from . import bench_w1, bench_w2, bench_w3, bench_w4
     cases: list[Case] = []
     notes: list[str] = []
     if "W1" in only:
@@ -182,7 +183,7 @@ def new_record(args: argparse.Namespace, argv: list[str]) -> dict[str, Any]:
 
 
 def run_w5(env: Env, args: argparse.Namespace, record: dict[str, Any]) -> None:
-    from scripts import bench_w5
+    from . import bench_w5
     try:
         record["w5"] = bench_w5.run(env, bench_w5.options_from_args(args), progress)
     except KeyboardInterrupt:
@@ -194,7 +195,7 @@ def run_w5(env: Env, args: argparse.Namespace, record: dict[str, Any]) -> None:
 
 
 def run_w6(args: argparse.Namespace, record: dict[str, Any]) -> None:
-    from scripts import bench_w6
+    from . import bench_w6
     try:
         record["w6"] = bench_w6.run(args.w6_nodes, args.quick, args.reps)
     except KeyboardInterrupt:
@@ -225,7 +226,7 @@ def finish(record: dict[str, Any], results: str) -> list[report.Verdict]:
     if w5_md:
         print("\n" + w5_md)
     if record.get("w6"):
-        from scripts import bench_w6
+        from . import bench_w6
         print("\nW6 one node vs a pool (cluster mode):\n" + bench_w6.table(record["w6"]))
     for note in record["meta"]["notes"]:
         print(f"note: {note}")
@@ -238,7 +239,7 @@ def finish(record: dict[str, Any], results: str) -> list[report.Verdict]:
 def _w5_markdown(w5: dict[str, Any] | None) -> str:
     if not w5:
         return ""
-    from scripts import bench_w5
+    from . import bench_w5
     return bench_w5.markdown(w5)
 
 

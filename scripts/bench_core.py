@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 
-from scripts.rawclient import RawClient
-from scripts.servers import Target, start_ours, start_redis, target_from_url
+from .rawclient import RawClient
+from .servers import Target, start_ours, start_redis, target_from_url
 
 GB = 1e9
 MIB = 1024 * 1024

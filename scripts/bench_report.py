@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from scripts.bench_core import MIB, summarize
+from .bench_core import MIB, summarize
 
 LOWER_IS_BETTER = ("ms", "RSS", "errors")
 

@@ -39,7 +39,7 @@ from typing import Any
 
 import redis
 
-from scripts.servers import ROOT, free_port, ping, redis_server_path, rss_of
+from .servers import ROOT, free_port, ping, redis_server_path, rss_of
 
 CHUNK = 3 * 1024 * 1024
 GIB = 1 << 30

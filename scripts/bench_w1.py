@@ -19,9 +19,9 @@ from collections.abc import Callable
 
 import redis
 
-from scripts.bench_core import MIB, Case, Env, Stopwatch, size_label, throughput_metrics
-from scripts.ceiling import Sink, SinkClient, start_sink
-from scripts.rawclient import RawClient
+from .bench_core import MIB, Case, Env, Stopwatch, size_label, throughput_metrics
+from .ceiling import Sink, SinkClient, start_sink
+from .rawclient import RawClient
 
 SIZES = (3 * MIB, 32 * MIB)       # Qwen2.5-0.5B and Llama-3-8B chunks (256 tokens, bf16)
 CONNS = (1, 4)

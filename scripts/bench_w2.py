@@ -17,8 +17,8 @@ from typing import Any
 
 import redis
 
-from scripts.bench_core import MIB, Case, Env, Stopwatch, size_label, throughput_metrics
-from scripts.bench_w1 import payload
+from .bench_core import MIB, Case, Env, Stopwatch, size_label, throughput_metrics
+from .bench_w1 import payload
 
 CHUNKS = 8
 SIZES = (3 * MIB, 32 * MIB)
@@ -29,9 +29,19 @@ MIN_BATCHES = 2
 _outs: dict[int, list[Any]] = {}
 
 
+def chunk_client() -> type:
+    """The connector's ChunkClient: resp_kvcache.connector when installed (we are
+    resp_kvcache.scripts), the top-level connector/ folder in a checkout."""
+    try:
+        from ..connector.client import ChunkClient
+    except ImportError:
+        from connector.client import ChunkClient
+    return ChunkClient
+
+
 def connector_available() -> tuple[bool, str]:
     try:
-        from connector.client import ChunkClient  # noqa: F401
+        chunk_client()
     except ImportError as exc:
         return False, f"connector.client.ChunkClient is not importable ({exc})"
     return True, ""
@@ -71,7 +81,7 @@ def _timed(n: int, op: Callable[[], None]) -> tuple[float, list[float]]:
 
 
 def measure(env: Env, server: str, what: str, size: int) -> dict[str, float]:
-    from connector.client import ChunkClient
+    ChunkClient = chunk_client()  # noqa: N806
     t = env.shared(server)
     env.reset(server)
     keys, arrays, n = _keys(size), _arrays(size), batches(env, size)

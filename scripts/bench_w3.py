@@ -14,7 +14,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 
-from scripts.bench_core import Case, Env
+from .bench_core import Case, Env
 
 REQUESTS_FULL = 200_000
 REQUESTS_QUICK = 20_000

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import time
 
-from scripts.bench_core import MIB, Case, Env
-from scripts.bench_w1 import payload
-from scripts.rawclient import RawClient, RespError
-from scripts.servers import Target, rss_of
+from .bench_core import MIB, Case, Env
+from .bench_w1 import payload
+from .rawclient import RawClient, RespError
+from .servers import Target, rss_of
 
 VALUE = 3 * MIB
 FILL_FACTOR = 3

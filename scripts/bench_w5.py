@@ -38,11 +38,11 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from scripts import bench_w5_families as families
-from scripts import traces
-from scripts.bench_core import Env
-from scripts.rawclient import RawClient, RespError
-from scripts.servers import Target
+from . import bench_w5_families as families
+from . import traces
+from .bench_core import Env
+from .rawclient import RawClient, RespError
+from .servers import Target
 
 VALUE = 4096
 CONFIGS: tuple[tuple[str, str], ...] = (

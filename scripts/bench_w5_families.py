@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scripts import policy_sim, traces
+from . import policy_sim, traces
 
 DATA = Path(__file__).resolve().parent / "data"
 FILES = {"kimi": "kimi_conversation_first30min.jsonl.gz", "mooncake": "mooncake_synthetic_trace.jsonl.gz"}

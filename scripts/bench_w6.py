@@ -24,7 +24,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from scripts.servers import ROOT, free_port, wait_ping
+from .servers import ROOT, free_port, wait_ping
 
 MIB = 1024 * 1024
 CONNECTIONS = 4                # connector threads (each its own pooled connection per node)

@@ -26,7 +26,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from scripts.servers import ROOT, free_port
+from .servers import ROOT, free_port
 
 JOB = struct.Struct("<cQI3x")        # op, size (bytes), count
 SOCK_BUF = 4 * 1024 * 1024
@@ -102,7 +102,7 @@ class Sink:
 def start_sink() -> Sink:
     """Start the sink in its own process (its own GIL) and wait until it accepts connections."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "scripts.ceiling", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", f"{__package__}.ceiling", "--port", str(port)],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:

@@ -25,9 +25,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+try:                                   # installed: we are resp_kvcache.scripts.lmcache_demo
+    from ..connector import ChunkClient, ChunkKey
+except ImportError:                    # run as a file from a checkout
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    from connector import ChunkClient, ChunkKey
 
-from connector import ChunkClient, ChunkKey  # noqa: E402
+PLUGIN_MODULE = ChunkClient.__module__.rsplit(".", 1)[0] + ".lmcache"
+"""Our LMCache plugin's module_path: resp_kvcache.connector.lmcache, or connector.lmcache."""
 
 CHUNK_TOKENS = 256
 
@@ -109,7 +114,7 @@ def run_lmcache(url: str, model: Model, chunks: int, stored: int, serde: str, re
     from lmcache.v1.storage_backend.connector import CreateConnector
     from lmcache.v1.storage_backend.local_cpu_backend import LocalCPUBackend
 
-    extra = {"remote_storage_plugin.respcache.module_path": "connector.lmcache",
+    extra = {"remote_storage_plugin.respcache.module_path": PLUGIN_MODULE,
              "remote_storage_plugin.respcache.class_name": "RespConnector",
              "resp_url": url, "resp_serde": serde}
     staging_gb = (stored + chunks + 2) * model.chunk_bytes / 2**30

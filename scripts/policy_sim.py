@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from resp_server.store.policy import Policy, make_policy
-from scripts import traces
+
+from . import traces
 
 WARMUP_S = 600.0          # the trace README's warm-up: count hits from minute 10 on as well
 

@@ -41,7 +41,8 @@ def _command() -> st.SearchStrategy[bytes]:
     )
 
 
-_COUNTERS = ("keyspace_hits", "keyspace_misses", "total_commands_processed", "total_error_replies")
+_COUNTERS = ("keyspace_hits", "keyspace_misses", "total_commands_processed", "total_error_replies",
+             "kv_served_bytes", "kv_small_hits", "kv_chunk_hits", "kv_get_misses")
 
 
 def _counters(conn, t) -> dict:
@@ -50,6 +51,8 @@ def _counters(conn, t) -> dict:
     text = t.output().decode()
     out = {name: re.search(rf"{name}:(\d+)", text).group(1) for name in _COUNTERS}
     out.update(dict(re.findall(r"cmdstat_(\w+):calls=(\d+)", text)))
+    hists = conn.state.stats.commands          # latency-tracking: one sample per call
+    out.update({f"hist_{n}": sum(st.hist.values()) for n, st in hists.items() if st.hist})
     return out
 
 

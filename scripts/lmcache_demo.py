@@ -103,35 +103,67 @@ def run_client(url: str, model: Model, chunks: int, stored: int, serde: str, rep
            hits * model.chunk_bytes, best[2], best[1])
 
 
-def run_lmcache(url: str, model: Model, chunks: int, stored: int, serde: str, repeat: int) -> None:
-    import asyncio
-    import threading
-
-    import torch
-    from lmcache.utils import CacheEngineKey
+def _connector(scheme: str, url: str, staging_gb: float, serde: str, md_args: dict, loop):
+    """LMCache's remote connector for `scheme`: our plugin, or LMCache's own redis:// / resp://
+    (resp:// needs save_chunk_meta and save_unfull_chunk off)."""
     from lmcache.v1.config import LMCacheEngineConfig
     from lmcache.v1.metadata import LMCacheMetadata
     from lmcache.v1.storage_backend.connector import CreateConnector
     from lmcache.v1.storage_backend.local_cpu_backend import LocalCPUBackend
 
-    extra = {"remote_storage_plugin.respcache.module_path": PLUGIN_MODULE,
-             "remote_storage_plugin.respcache.class_name": "RespConnector",
-             "resp_url": url, "resp_serde": serde}
-    staging_gb = (stored + chunks + 2) * model.chunk_bytes / 2**30
-    cfg = LMCacheEngineConfig.from_defaults(
-        chunk_size=CHUNK_TOKENS, local_cpu=False, max_local_cpu_size=staging_gb,
-        remote_serde="naive", remote_storage_plugins=["respcache"], extra_config=extra)
-    md = LMCacheMetadata(model_name=model.name, world_size=1, local_world_size=1, worker_id=0,
-                         local_worker_id=0, kv_dtype=torch.bfloat16,
-                         kv_shape=(model.layers, 2, CHUNK_TOKENS, model.kv_heads, model.head_dim))
+    common = dict(chunk_size=CHUNK_TOKENS, local_cpu=False, max_local_cpu_size=staging_gb,
+                  remote_serde="naive")
+    if scheme == "plugin":
+        extra = {"remote_storage_plugin.respcache.module_path": PLUGIN_MODULE,
+                 "remote_storage_plugin.respcache.class_name": "RespConnector",
+                 "resp_url": url, "resp_serde": serde}
+        cfg = LMCacheEngineConfig.from_defaults(**common, remote_storage_plugins=["respcache"],
+                                                extra_config=extra)
+    else:
+        cfg = LMCacheEngineConfig.from_defaults(**common, save_unfull_chunk=False,
+                                                extra_config={"save_chunk_meta": False})
+    md = LMCacheMetadata(**md_args)
     backend = LocalCPUBackend(cfg, md)
+    if scheme == "plugin":
+        return CreateConnector("plugin://respcache", loop, backend, cfg, md,
+                               plugin_name="respcache"), md, backend
+    target = url.replace("redis://", f"{scheme}://", 1)
+    return CreateConnector(target, loop, backend, cfg, md), md, backend
+
+
+async def _put_all(conn, keys: list, objs: list) -> None:
+    if conn.support_batched_put():
+        await conn.batched_put(keys, objs)
+    else:
+        for k, o in zip(keys, objs, strict=True):
+            await conn.put(k, o)
+
+
+async def _get_all(conn, keys: list) -> list:
+    if conn.support_batched_get():
+        return await conn.batched_get(keys)
+    return [await conn.get(k) for k in keys]
+
+
+def run_lmcache(url: str, model: Model, chunks: int, stored: int, serde: str, repeat: int,
+                scheme: str = "plugin") -> None:
+    import asyncio
+    import threading
+
+    import torch
+    from lmcache.utils import CacheEngineKey
+
+    staging_gb = (stored + chunks + 2) * model.chunk_bytes / 2**30
+    md_args = dict(model_name=model.name, world_size=1, local_world_size=1, worker_id=0,
+                   local_worker_id=0, kv_dtype=torch.bfloat16,
+                   kv_shape=(model.layers, 2, CHUNK_TOKENS, model.kv_heads, model.head_dim))
     loop = asyncio.new_event_loop()
     threading.Thread(target=loop.run_forever, daemon=True).start()
 
     def run(coro):
         return asyncio.run_coroutine_threadsafe(coro, loop).result(120)
 
-    conn = CreateConnector("plugin://respcache", loop, backend, cfg, md, plugin_name="respcache")
+    conn, md, backend = _connector(scheme, url, staging_gb, serde, md_args, loop)
     keys = [CacheEngineKey(model.name, 1, 0, h, torch.bfloat16)
             for h in prefix_hashes(f"demo-{os.getpid()}", chunks)]
     objs, want = [], []
@@ -145,24 +177,28 @@ def run_lmcache(url: str, model: Model, chunks: int, stored: int, serde: str, re
         for obj in objs:
             obj.ref_count_up()  # LMCache's wrapper drops one reference after each put
         t0 = time.perf_counter()
-        run(conn.batched_put(keys[:stored], objs))
+        run(_put_all(conn, keys[:stored], objs))
         t1 = time.perf_counter()
         hits = run(conn.batched_async_contains("demo", keys))
         t2 = time.perf_counter()
-        got = run(conn.batched_get(keys[:hits]))
+        got = run(_get_all(conn, keys[:hits]))
         t3 = time.perf_counter()
         assert all(g is not None and bytes(g.byte_array) == w for g, w in zip(got, want, strict=False))
         for g in got:
             g.ref_count_down()
         best = [min(b, t) for b, t in zip(best, (t1 - t0, t2 - t1, t3 - t2), strict=True)]
-    report(f"LMCache+{conn!r}", hits, chunks, stored * model.chunk_bytes, best[0],
+    report(f"LMCache {scheme} {conn!r}", hits, chunks, stored * model.chunk_bytes, best[0],
            hits * model.chunk_bytes, best[2], best[1])
-    for k in keys:
-        conn.remove_sync(k)
     for obj in objs:
         obj.ref_count_down()
-    run(conn.close())
-    loop.call_soon_threadsafe(loop.stop)
+    if scheme == "plugin":
+        for k in keys:
+            conn.remove_sync(k)
+        run(conn.close())
+    elif scheme == "resp":       # RESPConnector.close() deadlocks on its loop in 0.5.6
+        run(conn._connector.pq_executor.shutdown_async(wait=False))
+        conn._connector.client.close()
+    loop.call_soon_threadsafe(loop.stop)     # (RedisConnector.close() deadlocks too: not called)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -174,6 +210,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--mode", default="auto", choices=("auto", "lmcache", "client"))
     ap.add_argument("--serde", default="naive", choices=("naive", "lz4"))
     ap.add_argument("--repeat", type=int, default=3, help="runs; the best time of each step is shown")
+    ap.add_argument("--scheme", default="plugin", choices=("plugin", "redis", "resp"),
+                    help="lmcache mode: our plugin, or LMCache's own redis:// or resp:// client")
     a = ap.parse_args(argv)
     stored = min(a.stored, a.chunks)
     mode = a.mode
@@ -187,7 +225,10 @@ def main(argv: list[str] | None = None) -> None:
     model = MODELS[a.model]
     print(f"{model.name}: {a.chunks} chunks of {model.chunk_bytes / 2**20:.1f} MiB, "
           f"{stored} stored, server {a.url}")
-    (run_lmcache if mode == "lmcache" else run_client)(a.url, model, a.chunks, stored, a.serde, max(1, a.repeat))
+    if mode == "lmcache":
+        run_lmcache(a.url, model, a.chunks, stored, a.serde, max(1, a.repeat), a.scheme)
+    else:
+        run_client(a.url, model, a.chunks, stored, a.serde, max(1, a.repeat))
 
 
 if __name__ == "__main__":

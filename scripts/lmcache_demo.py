@@ -210,8 +210,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--mode", default="auto", choices=("auto", "lmcache", "client"))
     ap.add_argument("--serde", default="naive", choices=("naive", "lz4"))
     ap.add_argument("--repeat", type=int, default=3, help="runs; the best time of each step is shown")
-    ap.add_argument("--scheme", default="plugin", choices=("plugin", "redis", "resp"),
-                    help="lmcache mode: our plugin, or LMCache's own redis:// or resp:// client")
+    ap.add_argument("--scheme", default="plugin", choices=("plugin", "redis", "resp", "valkey"),
+                    help="lmcache mode: our plugin, or LMCache's own redis://, resp:// or valkey:// client")
     a = ap.parse_args(argv)
     stored = min(a.stored, a.chunks)
     mode = a.mode

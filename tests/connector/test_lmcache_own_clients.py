@@ -1,5 +1,6 @@
-"""LMCache 0.5.6's native `resp://` client (C++, RESP2, worker threads with blocking sockets) on
-our server and on a real redis-server (optional: skipped unless lmcache and torch import).
+"""LMCache 0.5.6's own clients on our server and on a real redis-server (optional: skipped
+unless lmcache and torch import): the native `resp://` client (C++, RESP2, worker threads with
+blocking sockets) and the `valkey://` standalone client (GLIDE; skipped without glide_sync).
 
 The client compares reply bytes exactly (`+OK\\r\\n`, `:0\\r\\n` / `:1\\r\\n`), expects a GET bulk of
 the chunk's size and never reconnects, so any byte of ours that differs from Redis's, or an idle
@@ -63,6 +64,22 @@ def resp(target, loop):
     conn._connector.client.close()
 
 
+@pytest.fixture
+def valkey(target, loop):
+    """LMCache's ValkeyConnector (GLIDE, standalone mode) on the target."""
+    pytest.importorskip("glide_sync", reason="valkey-glide-sync not installed")
+    cfg = LMCacheEngineConfig.from_defaults(
+        chunk_size=256, local_cpu=False, max_local_cpu_size=0.25, remote_serde="naive",
+        save_unfull_chunk=False, extra_config={"save_chunk_meta": False,
+                                               "valkey_mode": "standalone"})
+    md = LMCacheMetadata(model_name="Qwen/resp", world_size=1, local_world_size=1, worker_id=0,
+                         local_worker_id=0, kv_dtype=torch.bfloat16, kv_shape=KV_SHAPE)
+    backend = LocalCPUBackend(cfg, md)
+    conn = CreateConnector(target.url.replace("redis://", "valkey://"), loop, backend, cfg, md)
+    yield conn, md, backend
+    run(loop, conn.close())
+
+
 def _key(i: int, salt: int) -> CacheEngineKey:
     return CacheEngineKey("Qwen/resp", 1, 0, (salt << 20) + i, torch.bfloat16)
 
@@ -76,8 +93,16 @@ def _filled(backend, md, seed: int):
     return obj
 
 
-def test_64_chunks_store_lookup_retrieve(resp, loop):
-    conn, md, backend = resp
+def test_resp_64_chunks(resp, loop):
+    _store_lookup_retrieve(*resp, loop)
+
+
+def test_valkey_64_chunks(valkey, loop):
+    _store_lookup_retrieve(*valkey, loop)
+
+
+def _store_lookup_retrieve(conn, md, backend, loop) -> None:
+    """64 chunks: batched put, prefix lookup, batched get (bytes compared), single GETs."""
     salt = int(np.random.randint(1 << 30))
     keys = [_key(i, salt) for i in range(CHUNKS)]
     objs = [_filled(backend, md, 1000 + i) for i in range(CHUNKS)]
@@ -94,6 +119,7 @@ def test_64_chunks_store_lookup_retrieve(resp, loop):
         one = run(loop, conn.get(keys[i]))
         assert bytes(one.byte_array) == want[i]
         one.ref_count_down()
+    assert run(loop, conn.exists(keys[1])) and not run(loop, conn.exists(_key(CHUNKS, salt)))
 
 
 def test_idle_workers_are_never_closed(resp, loop):

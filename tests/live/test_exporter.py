@@ -77,7 +77,7 @@ def test_exporter_scrapes_us_as_redis() -> None:
     theirs = start_redis("--enable-debug-command", "yes")
     ours: ServerProc | None = None
     try:
-        ours = start_ours()
+        ours = start_ours("--enable-debug-command", "yes")
         _prepare(theirs.port)
         _prepare(ours.port)
         redis_text, redis_log = scrape(theirs)

@@ -20,7 +20,7 @@ def pair() -> Iterator[tuple[RawConn, RawConn]]:
     theirs = start_redis("--enable-debug-command", "yes")
     ours: ServerProc | None = None
     try:
-        ours = start_ours()
+        ours = start_ours("--enable-debug-command", "yes")
         a, b = RawConn(theirs.port), RawConn(ours.port)
         yield a, b
         a.close()
@@ -123,7 +123,7 @@ def test_resp3_replies_as_redis(pair) -> None:
 
 def test_state_belongs_to_each_server() -> None:
     """Two servers in one test: settings and events of one never show on the other."""
-    a, b = start_ours(), start_ours()
+    a, b = (start_ours("--enable-debug-command", "yes") for _ in range(2))
     try:
         ca, cb = RawConn(a.port), RawConn(b.port)
         ca.call([b"CONFIG", b"SET", b"latency-monitor-threshold", b"10"])

@@ -41,7 +41,7 @@ REWRITTEN = (
 )
 """Parameters CONFIG REWRITE writes (each has a real value here), in the order appended."""
 _FIELD = {"maxmemory-policy": "policy"}
-_DEFAULT_EXTRA = {"dir": None, "latency-tracking": "no",      # off at start here (Redis: yes)
+_DEFAULT_EXTRA = {"dir": None, "latency-tracking": "yes",     # on at start, as Redis 7
                   "maxmemory-clients": "0",
                   "notify-keyspace-events": ""}       # None: always written (Redis writes dir)
 

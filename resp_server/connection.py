@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Protocol
 from resp_server.client import ClientState
 from resp_server.commands import fastpath
 from resp_server.commands.connection import client_info_line
-from resp_server.commands.dispatch import discard_multi, execute
+from resp_server.commands.dispatch import BIGVALUE_COMMANDS, discard_multi, execute
 from resp_server.commands.pause import POSTPONED
 from resp_server.config import OutputLimit
 from resp_server.flow_control import FlowControl
@@ -63,7 +63,6 @@ if TYPE_CHECKING:
 FLUSH_AT = 256 * 1024             # flush small replies to the transport past this many bytes
 LINGER_RECENT = 1.0               # seconds: a client active this recently may have requests in flight
 MEMORY_WAIT = 5.0                 # seconds a big value may wait for in-flight memory before OOM
-BIGVALUE_COMMANDS = frozenset((b"set", b"setnx", b"setex", b"psetex", b"getset", b"mset", b"msetnx"))
 
 
 class Owner(Protocol):

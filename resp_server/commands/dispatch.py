@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from resp_server.client import ClientState
 
 TABLE: dict[bytes, CommandSpec] = build_table()
+BIGVALUE_COMMANDS = frozenset(name for name, s in TABLE.items() if s.bigvalue)
+"""Commands whose big value arguments are received into slab reservations (the `bigvalue` flag)."""
 _MULTI_IMMEDIATE_NAMES = frozenset(("exec", "discard", "multi", "watch", "quit", "reset"))
 """Run at once inside MULTI, never queued."""
 _OOM_EXEMPT_IN_MULTI = frozenset(("exec", "discard", "quit", "reset"))
@@ -251,8 +253,8 @@ def call(client: ClientState, spec: CommandSpec, argv: list, big: bool | None = 
     if type(reply) is RespError:
         st.failed_calls += 1
         count_error(server, reply.msg)
-    if usec >= server.slowlog_log_slower_than >= 0:
-        server.slowlog.add(argv, usec, client.addr, client.name)
+    if usec >= server.slowlog_log_slower_than >= 0 and "skip_slowlog" not in spec.flags:
+        server.slowlog.add(argv, usec, client.addr, client.name)   # not EXEC: its commands are
     if shown is not None:
         _feed_monitors(client, shown)
     return reply

@@ -120,7 +120,26 @@ def _sinks_op(sinks: Sequence[ops.Sink], wire: Sequence[bytes]) -> Callable[[lis
     return lambda idxs: get_each([wire[i] for i in idxs], [sinks[i] for i in idxs])
 
 
-class ClusterChunkClient(_ClusterCore):
+class _SlotsRefresh:
+    """What the sync and async clients do with a CLUSTER SLOTS reply while refreshing."""
+
+    def _took_slots(self, addr: Any, reply: object) -> bool:
+        """Load the map from a node's reply; False (and the node noted) when it was not one."""
+        if isinstance(reply, list):
+            self.health.ok(addr)
+            self.map.load(reply, addr)
+            return True
+        if isinstance(reply, BaseException):
+            self.health.failed(addr, reply)
+        return False
+
+    def _refresh_failed(self) -> bool:
+        self.stats.refresh_errors += 1
+        self.map.refreshed_at = time.monotonic()
+        return False
+
+
+class ClusterChunkClient(_SlotsRefresh, _ClusterCore):
     """Blocking cluster client; thread-safe; one pooled ChunkClient per node."""
 
     def __init__(self, url: str | ClientConfig, **options: Any) -> None:
@@ -149,15 +168,9 @@ class ClusterChunkClient(_ClusterCore):
                 reply = self._call(addr, lambda: ops.simple(b"CLUSTER", b"SLOTS"))
             except ops.STREAM_SAFE:       # not a cluster node (any more): ask another
                 continue
-            if isinstance(reply, list):
-                self.health.ok(addr)
-                self.map.load(reply, addr)
+            if self._took_slots(addr, reply):
                 return True
-            if isinstance(reply, BaseException):
-                self.health.failed(addr, reply)
-        self.stats.refresh_errors += 1
-        self.map.refreshed_at = time.monotonic()
-        return False
+        return self._refresh_failed()
 
     def _fanout(self, wire: Sequence[bytes], make_op: Callable[[list[int]], ops.Op],
                 puts: bool = False) -> list:

@@ -7,19 +7,27 @@ one AsyncChunkClient per node. Made by `AsyncChunkClient("redis-cluster://...")`
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import ops
 from .client import AsyncChunkClient, _into, _leading_true, _NewArrays
-from .cluster import _NODE_ERRORS, MISSING, ROUNDS, Key, Plan, _ClusterCore, _sinks_op
+from .cluster import (
+    _NODE_ERRORS,
+    MISSING,
+    ROUNDS,
+    Key,
+    Plan,
+    _ClusterCore,
+    _sinks_op,
+    _SlotsRefresh,
+)
 from .cluster_map import Addr, del_each, exists_each, node_config, set_each
 from .config import ClientConfig
 from .serde import ChunkHeader
 
 
-class AsyncClusterChunkClient(_ClusterCore):
+class AsyncClusterChunkClient(_SlotsRefresh, _ClusterCore):
     def __init__(self, url: str | ClientConfig, **options: Any) -> None:
         super().__init__(url, **options)
         self._nodes: dict[Addr, AsyncChunkClient] = {}
@@ -44,15 +52,9 @@ class AsyncClusterChunkClient(_ClusterCore):
                 reply = await self._call(addr, lambda: ops.simple(b"CLUSTER", b"SLOTS"))
             except ops.STREAM_SAFE:       # not a cluster node (any more): ask another
                 continue
-            if isinstance(reply, list):
-                self.health.ok(addr)
-                self.map.load(reply, addr)
+            if self._took_slots(addr, reply):
                 return True
-            if isinstance(reply, BaseException):
-                self.health.failed(addr, reply)
-        self.stats.refresh_errors += 1
-        self.map.refreshed_at = time.monotonic()
-        return False
+        return self._refresh_failed()
 
     async def _fanout(self, wire: Sequence[bytes], make_op: Callable[[list[int]], ops.Op],
                       puts: bool = False) -> list:

@@ -63,6 +63,8 @@ def _options(config: Any, plugin_name: str | None = None) -> dict[str, Any]:
         return extra.get(name, default)
 
     url = get(URL_KEY)
+    if not url and not plugin_name:
+        url = _only_instance_url(extra)
     if not url:
         raise ValueError(f"RespConnector needs extra_config[{URL_KEY!r}], e.g. redis://127.0.0.1:6380 "
                          f"or redis-cluster://h1:7000,h2:7001")
@@ -71,6 +73,14 @@ def _options(config: Any, plugin_name: str | None = None) -> dict[str, Any]:
     if get("resp_max_connections") is not None:
         opts["max_connections"] = int(get("resp_max_connections"))
     return opts
+
+
+def _only_instance_url(extra: dict[str, Any]) -> str | None:
+    """With no global `resp_url` and no instance name, the one `remote_storage_plugin.<x>.resp_url`
+    given, if there is exactly one (several: ambiguous, say which with `RespConnector@<x>`)."""
+    urls = [v for k, v in extra.items()
+            if k.startswith("remote_storage_plugin.") and k.endswith("." + URL_KEY)]
+    return urls[0] if len(urls) == 1 else None
 
 
 def _plugin_name(kwargs: dict[str, Any]) -> str | None:
@@ -256,23 +266,37 @@ class _RespConnectorImpl:
 _built: dict[str, type] = {}
 
 
-def _build() -> type:
+def _build(plugin_name: str | None = None) -> type:
     try:
         from lmcache.v1.storage_backend.connector.base_connector import RemoteConnector
     except ImportError as exc:
         raise ImportError(
             f"{__name__}.RespConnector needs lmcache (pip install 'resp-kvcache[lmcache]')"
         ) from exc
-    cls = type("RespConnector", (_RespConnectorImpl, RemoteConnector), {
+    ns: dict[str, Any] = {
         "__module__": __name__,
         "__doc__": "LMCache RemoteConnector over resp-kvcache (see module docstring).",
-    })
-    return cls
+    }
+    if plugin_name is not None:
+        ns["__init__"] = _bound_init(plugin_name)
+    return type("RespConnector", (_RespConnectorImpl, RemoteConnector), ns)
+
+
+def _bound_init(plugin_name: str) -> Any:
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("plugin_name", plugin_name)
+        _RespConnectorImpl.__init__(self, *args, **kwargs)
+    return __init__
 
 
 def __getattr__(name: str) -> Any:
-    if name == "RespConnector":
+    """`RespConnector`, or `RespConnector@<plugin name>`: the same class bound to one plugin
+    instance's `remote_storage_plugin.<name>.resp_*` keys (LMCache 0.5.6 builds plugin
+    connectors with loop/local_cpu_backend/config only, so the instance name travels in the
+    class name LMCache looks up: `class_name: "RespConnector@respcache"`)."""
+    base, sep, plugin = name.partition("@")
+    if base == "RespConnector" and (plugin or not sep):
         if name not in _built:
-            _built[name] = _build()
+            _built[name] = _build(plugin or None)
         return _built[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,12 +6,14 @@ Every fixture stops what it starts (terminate, then kill after a grace period). 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -138,3 +140,14 @@ def fresh_server(request) -> Iterator[ServerProc]:
 
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "server_args(*args): CLI args for the fresh_server fixture")
+
+
+@pytest.fixture(scope="module")
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop running in a thread (LMCache's clients submit coroutines to one)."""
+    lp = asyncio.new_event_loop()
+    th = threading.Thread(target=lp.run_forever, daemon=True)
+    th.start()
+    yield lp
+    lp.call_soon_threadsafe(lp.stop)
+    th.join(5)

@@ -5,7 +5,6 @@ cluster client. Each test skips with the reason when its package is not installe
 from __future__ import annotations
 
 import asyncio
-import threading
 
 import pytest
 
@@ -14,16 +13,6 @@ pytestmark = pytest.mark.timeout(120)
 
 def _cluster_url(procs) -> str:
     return "redis-cluster://" + ",".join(f"127.0.0.1:{sp.port}" for sp in procs)
-
-
-@pytest.fixture(scope="module")
-def loop():
-    lp = asyncio.new_event_loop()
-    th = threading.Thread(target=lp.run_forever, daemon=True)
-    th.start()
-    yield lp
-    lp.call_soon_threadsafe(lp.stop)
-    th.join(5)
 
 
 def _lmcache_parts(extra: dict):
@@ -68,10 +57,13 @@ def test_lmcache_stock_redis_cluster(our_cluster, loop):
     _roundtrip(loop, torch, conn, backend, md)
 
 
-def test_lmcache_our_plugin_on_a_cluster(our_cluster, loop):
+@pytest.mark.parametrize("class_name", ["RespConnector", "RespConnector@respcache"])
+def test_lmcache_our_plugin_on_a_cluster(our_cluster, loop, class_name):
+    """The instance's own resp_url: found as the only one given, or named by the class name
+    (LMCache 0.5.6 builds plugin connectors without telling them their instance name)."""
     torch, cfg, md, backend = _lmcache_parts({
         "remote_storage_plugin.respcache.module_path": "connector.lmcache",
-        "remote_storage_plugin.respcache.class_name": "RespConnector",
+        "remote_storage_plugin.respcache.class_name": class_name,
         "remote_storage_plugin.respcache.resp_url": _cluster_url(our_cluster)})
     from lmcache.v1.storage_backend.connector import CreateConnector
 

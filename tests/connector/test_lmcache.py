@@ -30,16 +30,6 @@ PLUGIN = "respcache"
 KV_SHAPE = (4, 2, 256, 2, 64)  # layers, k/v, chunk tokens, kv heads, head dim -> 512 KiB bf16 chunks
 
 
-@pytest.fixture(scope="module")
-def loop():
-    lp = asyncio.new_event_loop()
-    th = threading.Thread(target=lp.run_forever, daemon=True)
-    th.start()
-    yield lp
-    lp.call_soon_threadsafe(lp.stop)
-    th.join(5)
-
-
 def make_backend(url: str, **extra: object):
     extra_config = {
         f"remote_storage_plugin.{PLUGIN}.module_path": "connector.lmcache",

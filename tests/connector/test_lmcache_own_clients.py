@@ -13,7 +13,6 @@ for longer than a tick (the server's `timeout` is 0, as it must stay for this cl
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 
 import numpy as np
@@ -32,16 +31,6 @@ CHUNKS = 64
 KV_SHAPE = (8, 2, 256, 2, 64)      # layers, k/v, tokens, kv heads, head dim: 1 MiB bf16 chunks
 IDLE_SECONDS = 2.5                 # longer than the server's tick: an idle reaper would have run
 WAIT = 60.0                        # seconds any one LMCache call may take
-
-
-@pytest.fixture(scope="module")
-def loop():
-    lp = asyncio.new_event_loop()
-    th = threading.Thread(target=lp.run_forever, daemon=True)
-    th.start()
-    yield lp
-    lp.call_soon_threadsafe(lp.stop)
-    th.join(5)
 
 
 def run(loop, coro):

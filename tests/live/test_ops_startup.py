@@ -22,6 +22,7 @@ import pytest
 import redis
 
 from resp_server import memlimit
+from resp_server.config import StoreConfig
 from resp_server.server import SHUTDOWN_GRACE
 from tests.conftest import ROOT, free_port, start_ours, wait_ping
 
@@ -127,7 +128,7 @@ def test_logfile_pidfile_dir_and_banner(tmp_path: Path) -> None:
     banner = next(line for line in log.splitlines() if "started" in line)
     assert " * " in banner                                        # notice level, as Redis
     for part in (f"pid={proc.pid}", f"tcp 127.0.0.1:{port}", f"unix {sock}",
-                 "maxmemory=104857600 (100.00M)", "maxmemory-policy=allkeys-s3fifo"):
+                 "maxmemory=104857600 (100.00M)", f"maxmemory-policy={StoreConfig().policy}"):
         assert part in banner, banner
     assert not (tmp_path / "rel.pid").exists()
 

@@ -24,7 +24,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from .servers import ROOT, free_port, wait_ping
+from .servers import ROOT, cluster_ports, wait_ping
 
 MIB = 1024 * 1024
 CONNECTIONS = 4                # connector threads (each its own pooled connection per node)
@@ -32,30 +32,11 @@ BATCH = 4                      # chunks per batch call
 RB_TIMEOUT_S = 300
 
 
-def _ports(n: int) -> list[int]:
-    out: list[int] = []
-    while len(out) < n:
-        p = free_port()
-        if p < 55000 and p not in out and _free(p + 10000):
-            out.append(p)
-    return out
-
-
-def _free(port: int) -> bool:
-    import socket
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 class Pool:
     """N servers (ours in cluster mode, or real Redis cluster masters); `stop()` ends them."""
 
     def __init__(self, kind: str, n: int, maxmemory: str) -> None:
-        self.kind, self.procs, self.ports = kind, [], _ports(n)
+        self.kind, self.procs, self.ports = kind, [], cluster_ports(n)
         self.tmp = tempfile.mkdtemp(prefix="w6-")
         nodes = " ".join(f"127.0.0.1:{p}" for p in self.ports)
         try:

@@ -54,6 +54,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def port_free(port: int) -> bool:
+    """Can a server bind 127.0.0.1:port right now?"""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def cluster_ports(n: int, tries: int = 200) -> list[int]:
+    """n free ports whose cluster bus port (port + 10000, which real Redis cluster nodes bind)
+    is free as well."""
+    out: list[int] = []
+    for _ in range(tries):
+        p = free_port()
+        if p < 55535 and p not in out and port_free(p + 10000):
+            out.append(p)
+            if len(out) == n:
+                return out
+    raise RuntimeError("no free cluster ports")
+
+
 def ping(host: str, port: int, timeout: float = 1.0) -> bool:
     """True if a server at host:port answers an inline PING with +PONG."""
     try:

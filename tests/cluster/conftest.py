@@ -9,7 +9,6 @@ the servers it started and removes its temporary directory.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,31 +16,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import ServerProc, free_port, start_ours, wait_ping
+from scripts.servers import cluster_ports
+from tests.conftest import ServerProc, start_ours, wait_ping
 
 NODES = 3
 READY_TIMEOUT = 20.0       # seconds for a real cluster to report cluster_state:ok
-
-
-def _port_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def cluster_ports(n: int) -> list[int]:
-    """n free ports (< 55535) whose port + 10000 is free as well."""
-    out: list[int] = []
-    for _ in range(200):
-        p = free_port()
-        if p < 55535 and p not in out and _port_free(p + 10000):
-            out.append(p)
-            if len(out) == n:
-                return out
-    raise RuntimeError("no free cluster ports")
 
 
 def nodes_arg(ports: list[int]) -> str:

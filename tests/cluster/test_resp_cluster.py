@@ -12,7 +12,7 @@ import pytest
 import redis
 from redis.cluster import RedisCluster
 
-from tests.cluster.conftest import _port_free
+from scripts.servers import port_free
 from tests.conftest import ROOT, free_port
 
 pytestmark = pytest.mark.timeout(120)
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.timeout(120)
 def _consecutive_ports(n: int) -> int:
     for _ in range(100):
         p = free_port()
-        if p + n < 65535 and all(_port_free(p + i) for i in range(n)):
+        if p + n < 65535 and all(port_free(p + i) for i in range(n)):
             return p
     raise RuntimeError("no free consecutive ports")
 
@@ -77,7 +77,7 @@ def test_start_status_stop(cluster_env):
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
-    assert _port_free(port) and _port_free(port + 1)                  # no server left behind
+    assert port_free(port) and port_free(port + 1)                  # no server left behind
     assert _cli(cluster_env, "status", "--port", str(port)).returncode == 1
 
 
@@ -94,7 +94,7 @@ def test_sigterm_stops_every_node(cluster_env):
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
-    assert all(_port_free(port + i) for i in range(3))
+    assert all(port_free(port + i) for i in range(3))
 
 
 def test_refuses_busy_port(cluster_env, our_cluster):

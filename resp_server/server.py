@@ -118,7 +118,8 @@ class Server:
     async def start(self) -> None:
         loop = self._loop = asyncio.get_running_loop()
         cfg = self.config
-        self._stop = asyncio.Event()
+        if self._stop is None:
+            self._stop = asyncio.Event()
         if cfg.port or not cfg.unixsocket:
             srv = await loop.create_server(lambda: Connection(self), list(cfg.bind) or None, cfg.port,
                                            reuse_address=True, backlog=LISTEN_BACKLOG)
@@ -165,13 +166,16 @@ class Server:
             self._stop.set()
 
     async def run(self) -> int:
-        await self.start()
+        # Signal handlers first: a SIGTERM that arrives while the listeners open (a client may
+        # already be answered on the first one) takes the clean path, banner and all.
         loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             try:
                 loop.add_signal_handler(sig, self.request_shutdown)
             except (NotImplementedError, RuntimeError):
                 pass
+        await self.start()
         if self.state.cluster is not None:      # SIGHUP: reread cluster-config-file
             loop.add_signal_handler(signal.SIGHUP, self.state.cluster.reload)
         self._log_startup()

@@ -550,5 +550,6 @@ def test_redis_py_asyncio_many_clients(pair: Pair) -> None:
             assert int(await r.get("ctr")) == 5000
         finally:
             await r.aclose()
+            await r.connection_pool.disconnect()   # a pool passed in is not closed by aclose()
 
     asyncio.run(run())

@@ -1,20 +1,21 @@
-"""allkeys-adaptive (the default): ARC or exact LRU per slab class, whichever the traffic favours,
-decided by set dueling on sampled shadow caches (Qureshi et al., ISCA'07; the policy measures
-itself, as Caffeine's hill climber does).
+"""allkeys-adaptive (the default): ARC, exact LRU or S3-FIFO per slab class, whichever the traffic
+favours, decided by set dueling on sampled shadow caches (Qureshi et al., ISCA'07; the policy
+measures itself, as Caffeine's hill climber does).
 
-The class keeps both orders over the same members: ARC's lists (arc.py) and exact LRU's heap
-(lru.py). One key in SAMPLE (by key hash) is also replayed into two small shadow caches, an ARC
-and an LRU, each holding 1/SAMPLE of the class's members: every access or insert of a sampled key
-is a hit or a miss in each shadow. Hits are summed with exponential decay (a window of about
+The class keeps three orders over the same members: ARC's lists (arc.py), exact LRU's heap
+(lru.py) and S3-FIFO's queues (s3fifo.py). One key in SAMPLE (by key hash) is also replayed into
+three small shadow caches, one per expert, each holding 1/SAMPLE of the class's members: every
+access or insert of a sampled key is a hit or a miss in each shadow. Hits are summed with exponential decay (a window of about
 DECAY_WINDOW sampled events); the live class evicts with the expert whose shadow hits more (ties
-and the start: ARC). Switching costs nothing: both orders are always current.
+and the start: ARC). Switching costs nothing: every order is always current.
 
-Why both: ARC's ghost lists keep chunks that come back after eviction (conversation turns minutes
-apart) and win when the cache is small; exact LRU is near the ceiling when the cache holds most
-reuse distances, where ARC's protection of once-reused chunks costs a little.
+Why three: ARC's ghost lists keep chunks that come back after eviction (conversation turns minutes
+apart) and win at middle sizes; exact LRU is near the ceiling when the cache holds most reuse
+distances, where ARC's protection of once-reused chunks costs a little; S3-FIFO wins the smallest
+caches and the generated chat/RAG traffic (docs/eviction.md).
 
-Pinned items are never evicted (both experts skip them). Invariants: the ARC lists and the LRU
-heap hold the same members; each shadow holds at most max(SHADOW_MIN, members / SAMPLE) keys.
+Pinned items are never evicted (every expert skips them). Invariants: the three experts hold the
+same members; each shadow holds at most max(SHADOW_MIN, members / SAMPLE) keys.
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ marker CLEAN can only exist after 1 and 2 completed, and nothing writes a page a
 Start: the header is read before anything else. Only CLEAN, a metadata file whose checksum is
 intact and equals the marker's digest, the same format version and layout, and a file long
 enough for the saved pages lead to adoption; anything else is one log line with the reason and
-an empty cache (the stale pages punched out). Either way the file is marked DIRTY (durably) and
-the metadata removed before the server listens, so a later SIGKILL can never be taken for clean.
+an empty cache (the stale pages punched out). Either way the file is marked DIRTY (durably) before
+any page is changed, and the metadata removed before the server listens, so a SIGKILL during
+the start or later can never be taken for clean.
 
 Metadata format (META_VERSION): a MAGIC line, one JSON line (version, layout, policy, counts,
 section sizes), the binary sections of SECTIONS in order (little-endian arrays; items in db and
@@ -145,8 +146,11 @@ class WarmStore:
 
     def open(self, clock: Callable[[], int] = time_ms) -> Keyspace:
         """The keyspace over the memory file: re-adopted when the last stop was clean, else empty.
-        The file is marked DIRTY before this returns (no page has been written yet)."""
+        The file is marked DIRTY first, before any page is changed (a lower cap's evictions drop
+        pages, a cold start punches them all out): a crash during this start is never taken for
+        clean. The marker as the last process left it was read when the file was opened."""
         t0 = time.perf_counter()
+        self.file.mark(DIRTY)
         ks = None
         try:
             head, sections = self._load()
@@ -156,7 +160,6 @@ class WarmStore:
         if ks is None:
             self.file.wipe()
             ks = Keyspace(self.cfg, clock, backing=self.file)
-        self.file.mark(DIRTY)
         _remove(self.file.meta_path)
         ks.prealloc_pages()
         self.info.seconds = time.perf_counter() - t0

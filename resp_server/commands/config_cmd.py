@@ -185,6 +185,7 @@ PARAMS: list[Param] = [
     Param("tls-port", lambda s: str(s.config.tls_port), IntKind(0, 65535), same_ok=True),
     Param("protected-mode", lambda s: _yesno(s.config.protected_mode), BoolKind(), same_ok=True),
     Param("databases", _store("databases")),
+    Param("memory-file", _store("memory_file")),              # immutable: the file is mapped at start
     Param("tcp-backlog", _const("511")),
     Param("tcp-keepalive", _const("300"), IntKind(0, INT_MAX), same_ok=True),
     Param("io-threads", _const("1")),

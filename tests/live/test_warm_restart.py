@@ -279,3 +279,33 @@ def test_one_server_per_memory_file(memdir: str) -> None:
         assert client(sp).ping()
     finally:
         sp.stop()
+
+
+def test_memory_file_survives_config_rewrite(memdir: str) -> None:
+    """Given on the command line, memory-file is shown by CONFIG GET, refused by CONFIG SET
+    (the file is mapped at start) and written by CONFIG REWRITE: a server restarted from the
+    rewritten redis.conf alone re-adopts the cache (the `memory-file PATH` directive)."""
+    path = os.path.join(memdir, "cache.mem")
+    conf = os.path.join(memdir, "redis.conf")
+    with open(conf, "w") as f:
+        f.write("maxmemory 256mb\n")
+    sp = start_ours(conf, "--memory-file", path)
+    r = client(sp)
+    assert r.config_get("memory-file") == {"memory-file": path}
+    with pytest.raises(redis.ResponseError, match="can't set immutable config"):
+        r.config_set("memory-file", path + ".other")
+    value = random.Random(5).randbytes(CHUNK)
+    r.set("chunk", value)
+    assert r.config_rewrite()
+    r.close()
+    shutdown(sp)
+    with open(conf) as f:
+        assert f'memory-file "{path}"' in f.read().splitlines()
+    sp = start_ours(conf)
+    try:
+        r = client(sp)
+        assert persistence(r)["last_restart_cold_reason"] == ""
+        assert r.get("chunk") == value
+        r.close()
+    finally:
+        sp.stop()

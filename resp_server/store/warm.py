@@ -4,7 +4,7 @@ re-adopt every item at the next start without copying a byte (memcached's restar
 Shutdown, each step only once the previous one is durable:
   1. data      the slab pages already are the file; msync where it is not tmpfs (memfile.sync)
   2. metadata  PATH.meta.tmp written and fsync'd, renamed over PATH.meta, directory fsync'd
-  3. marker    header state CLEAN + the metadata's SHA-256 (one pwrite of one OS page, fsync)
+  3. marker    header state CLEAN + the metadata's SHA-256 (one pwrite in page 0, fsync)
 A crash anywhere before 3 leaves the marker DIRTY (set at start), so the next start is cold; a
 marker CLEAN can only exist after 1 and 2 completed, and nothing writes a page after it.
 Start: the header is read before anything else. Only CLEAN, a metadata file whose checksum is

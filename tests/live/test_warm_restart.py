@@ -215,6 +215,25 @@ def test_kill_9_then_start_is_cold(memdir: str) -> None:
     assert _start_cold(path).startswith("not marked clean")
 
 
+def test_shutdown_save_then_start_is_warm(memdir: str) -> None:
+    """SHUTDOWN SAVE (Redis's syntax) writes the metadata as plain SHUTDOWN does."""
+    path = os.path.join(memdir, "cache.mem")
+    sp = start(path)
+    r = client(sp)
+    r.set("k", b"v" * 3000, px=600_000)
+    expire = r.pexpiretime("k")
+    r.close()
+    shutdown(sp, "SAVE")
+    sp = start(path)
+    try:
+        r = client(sp)
+        assert persistence(r)["last_restart_cold_reason"] == ""
+        assert r.get("k") == b"v" * 3000 and r.pexpiretime("k") == expire
+        r.close()
+    finally:
+        sp.stop()
+
+
 def test_shutdown_nosave_then_start_is_cold(memdir: str) -> None:
     path = os.path.join(memdir, "cache.mem")
     _fill_and_shutdown(path)

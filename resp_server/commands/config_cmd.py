@@ -185,7 +185,6 @@ PARAMS: list[Param] = [
     Param("tls-port", lambda s: str(s.config.tls_port), IntKind(0, 65535), same_ok=True),
     Param("protected-mode", lambda s: _yesno(s.config.protected_mode), BoolKind(), same_ok=True),
     Param("databases", _store("databases")),
-    Param("memory-file", _store("memory_file")),              # immutable: the file is mapped at start
     Param("tcp-backlog", _const("511")),
     Param("tcp-keepalive", _const("300"), IntKind(0, INT_MAX), same_ok=True),
     Param("io-threads", _const("1")),
@@ -215,6 +214,7 @@ PARAMS: list[Param] = [
     Param("slab-sizes", lambda s: ",".join(str(x) for x in s.config.store.slab_sizes),
           SizeListKind(), same_ok=True),
     Param("prealloc", lambda s: _yesno(s.config.store.prealloc), BoolKind(), same_ok=True),
+    Param("memory-file", _store("memory_file"), Kind(), same_ok=True),   # mapped at start
 ]
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
 

@@ -12,7 +12,9 @@ split into the old process's exit and the new one's start; --reps restarts of th
 median and min-max (the machine may be shared: single runs are noisy). Then every value is read back and
 compared by SHA-256, and PEXPIRETIME of every small key with what it was.
 
-Memory (bytes, from /proc/PID/status): `rss_before` = VmRSS of the old process before SHUTDOWN;
+Memory (bytes, from /proc/PID/status): `rss_before` = VmRSS of the old process before SHUTDOWN,
+after the same read-back of every value as the new process gets (reading 3 MiB values costs a
+few MiB of reply buffers on either side: without it "after" would be higher for that alone);
 `peak_rss` = the highest VmHWM of the old process until it exits (sampled) and of the new one
 up to the first PONG and after the read-back; `rss_after` = VmRSS after the read-back. Our slab
 pages live in the memory file on tmpfs: they count in RSS (RssShmem) only once a process touches
@@ -191,7 +193,9 @@ def run_one(name: str, args: argparse.Namespace, workdir: str) -> dict[str, Any]
         small_keys = [k for k in sums if k.startswith(b"meta:")]
         ttls = expire_times(r, small_keys)
         dbsize = r.dbsize()
+        bad_before = verify(r, sums)       # the same read-back as after: comparable RSS figures
         rss_before = rss_of(old.proc.pid) or 0
+        anon_before = rss_of(old.proc.pid, "RssAnon") or 0
         sampler = HwmSampler(old.proc.pid)
         sampler.start()
         r.close()
@@ -210,12 +214,14 @@ def run_one(name: str, args: argparse.Namespace, workdir: str) -> dict[str, Any]
             "fill_seconds": round(fill_s, 2), "downtime_seconds": round(t_pong - t0, 3),
             "shutdown_seconds": round(t_exit - t0, 3), "start_seconds": round(t_pong - t_exit, 3),
             "keys_before": dbsize, "keys_after": r.dbsize(),
-            "rss_before": rss_before, "peak_rss_old": sampler.peak, "hwm_new_at_pong": hwm_start,
+            "bad_values_before": bad_before, "rss_before": rss_before, "peak_rss_old": sampler.peak, "hwm_new_at_pong": hwm_start,
         }
         result["bad_values"] = verify(r, sums)
         result["ttl_mismatches"] = sum(a != b for a, b in
                                        zip(expire_times(r, small_keys), ttls, strict=True))
         result["rss_after"] = rss_of(new.proc.pid) or 0
+        result["anon_before"] = anon_before              # RSS without the shared (file) pages
+        result["anon_after"] = rss_of(new.proc.pid, "RssAnon") or 0
         result["peak_rss"] = max(sampler.peak, rss_of(new.proc.pid, "VmHWM") or 0)
         result["file_bytes"] = _allocated(memfile if name == "ours" else
                                           os.path.join(workdir, "dump.rdb"))

@@ -214,6 +214,7 @@ PARAMS: list[Param] = [
     Param("slab-sizes", lambda s: ",".join(str(x) for x in s.config.store.slab_sizes),
           SizeListKind(), same_ok=True),
     Param("prealloc", lambda s: _yesno(s.config.store.prealloc), BoolKind(), same_ok=True),
+    Param("memory-file", _store("memory_file"), Kind(), same_ok=True),   # mapped at start
 ]
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
 

@@ -10,7 +10,7 @@ The mapping grows in segments: when a page id lies beyond the mapped range (CONF
 grew the cap) the file is extended with ftruncate and the new range mapped as one more mmap;
 segments are never unmapped, so a page's memoryview stays valid for the life of the process.
 
-Header (one OS page, written with a single pwrite + fsync): MAGIC, HEADER_VERSION, a state word
+Header (in the first OS page, written with a single pwrite + fsync): MAGIC, HEADER_VERSION, a state word
 (CLEAN, DIRTY or NOSAVE) and the SHA-256 of the metadata file a clean shutdown wrote next to the
 file (warm.py). `read_marker()` reports what the last process left; the running process marks the
 file DIRTY before it writes any page, and CLEAN only as the last step of a clean shutdown.

@@ -4,14 +4,15 @@ re-adopt every item at the next start without copying a byte (memcached's restar
 Shutdown, each step only once the previous one is durable:
   1. data      the slab pages already are the file; msync where it is not tmpfs (memfile.sync)
   2. metadata  PATH.meta.tmp written and fsync'd, renamed over PATH.meta, directory fsync'd
-  3. marker    header state CLEAN + the metadata's SHA-256 (one pwrite of one OS page, fsync)
+  3. marker    header state CLEAN + the metadata's SHA-256 (one pwrite in page 0, fsync)
 A crash anywhere before 3 leaves the marker DIRTY (set at start), so the next start is cold; a
 marker CLEAN can only exist after 1 and 2 completed, and nothing writes a page after it.
 Start: the header is read before anything else. Only CLEAN, a metadata file whose checksum is
 intact and equals the marker's digest, the same format version and layout, and a file long
 enough for the saved pages lead to adoption; anything else is one log line with the reason and
-an empty cache (the stale pages punched out). Either way the file is marked DIRTY (durably) and
-the metadata removed before the server listens, so a later SIGKILL can never be taken for clean.
+an empty cache (the stale pages punched out). Either way the file is marked DIRTY (durably) before
+any page is changed, and the metadata removed before the server listens, so a SIGKILL during
+the start or later can never be taken for clean.
 
 Metadata format (META_VERSION): a MAGIC line, one JSON line (version, layout, policy, counts,
 section sizes), the binary sections of SECTIONS in order (little-endian arrays; items in db and
@@ -120,12 +121,14 @@ def _pack(code: str, values: list[int]) -> bytes:
     return a.tobytes()
 
 
-def _unpack(code: str, raw: bytes) -> list[int]:
+def _unpack(code: str, raw: bytes) -> array[int]:
+    """The section as an array, not a list: adoption reads each value once, and lists of every
+    item's ints would leave their freed blocks in the heap (~3 MiB of RSS for 50k keys)."""
     a = array(code)
     a.frombytes(raw)                   # ValueError when raw is not a whole number of items
     if sys.byteorder != "little":
         a.byteswap()
-    return a.tolist()
+    return a
 
 
 def meta_digest(data: bytes) -> bytes:
@@ -145,8 +148,11 @@ class WarmStore:
 
     def open(self, clock: Callable[[], int] = time_ms) -> Keyspace:
         """The keyspace over the memory file: re-adopted when the last stop was clean, else empty.
-        The file is marked DIRTY before this returns (no page has been written yet)."""
+        The file is marked DIRTY first, before any page is changed (a lower cap's evictions drop
+        pages, a cold start punches them all out): a crash during this start is never taken for
+        clean. The marker as the last process left it was read when the file was opened."""
         t0 = time.perf_counter()
+        self.file.mark(DIRTY)
         ks = None
         try:
             head, sections = self._load()
@@ -156,7 +162,6 @@ class WarmStore:
         if ks is None:
             self.file.wipe()
             ks = Keyspace(self.cfg, clock, backing=self.file)
-        self.file.mark(DIRTY)
         _remove(self.file.meta_path)
         ks.prealloc_pages()
         self.info.seconds = time.perf_counter() - t0

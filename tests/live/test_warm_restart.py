@@ -14,7 +14,10 @@ import json
 import os
 import random
 import shutil
+import signal
+import socket
 import tempfile
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -212,6 +215,25 @@ def test_kill_9_then_start_is_cold(memdir: str) -> None:
     assert _start_cold(path).startswith("not marked clean")
 
 
+def test_shutdown_save_then_start_is_warm(memdir: str) -> None:
+    """SHUTDOWN SAVE (Redis's syntax) writes the metadata as plain SHUTDOWN does."""
+    path = os.path.join(memdir, "cache.mem")
+    sp = start(path)
+    r = client(sp)
+    r.set("k", b"v" * 3000, px=600_000)
+    expire = r.pexpiretime("k")
+    r.close()
+    shutdown(sp, "SAVE")
+    sp = start(path)
+    try:
+        r = client(sp)
+        assert persistence(r)["last_restart_cold_reason"] == ""
+        assert r.get("k") == b"v" * 3000 and r.pexpiretime("k") == expire
+        r.close()
+    finally:
+        sp.stop()
+
+
 def test_shutdown_nosave_then_start_is_cold(memdir: str) -> None:
     path = os.path.join(memdir, "cache.mem")
     _fill_and_shutdown(path)
@@ -277,5 +299,72 @@ def test_one_server_per_memory_file(memdir: str) -> None:
         other = start_ours("--maxmemory", "256mb", "--memory-file", path, wait=False)
         assert other.proc.wait(30) == 1       # refused: the file is locked by the first server
         assert client(sp).ping()
+    finally:
+        sp.stop()
+
+
+def test_memory_file_survives_config_rewrite(memdir: str) -> None:
+    """Given on the command line, memory-file is shown by CONFIG GET, refused by CONFIG SET
+    (the file is mapped at start) and written by CONFIG REWRITE: a server restarted from the
+    rewritten redis.conf alone re-adopts the cache (the `memory-file PATH` directive)."""
+    path = os.path.join(memdir, "cache.mem")
+    conf = os.path.join(memdir, "redis.conf")
+    with open(conf, "w") as f:
+        f.write("maxmemory 256mb\n")
+    sp = start_ours(conf, "--memory-file", path)
+    r = client(sp)
+    assert r.config_get("memory-file") == {"memory-file": path}
+    with pytest.raises(redis.ResponseError, match="can't set immutable config"):
+        r.config_set("memory-file", path + ".other")
+    assert r.config_set("memory-file", path)        # its current value: OK, as slab-page-size
+    value = random.Random(5).randbytes(CHUNK)
+    r.set("chunk", value)
+    assert r.config_rewrite()
+    r.close()
+    shutdown(sp)
+    with open(conf) as f:
+        assert f'memory-file "{path}"' in f.read().splitlines()
+    sp = start_ours(conf)
+    try:
+        r = client(sp)
+        assert persistence(r)["last_restart_cold_reason"] == ""
+        assert r.get("chunk") == value
+        r.close()
+    finally:
+        sp.stop()
+
+
+def test_sigterm_saves_and_a_half_received_value_is_not_adopted(memdir: str) -> None:
+    """SIGTERM saves like SHUTDOWN. A SET whose 3 MiB value is half received when the signal
+    lands (its bytes already in a reservation in the mapping) is not adopted: the key keeps the
+    value it had, byte-exact."""
+    path = os.path.join(memdir, "cache.mem")
+    sp = start(path)
+    old = random.Random(11).randbytes(CHUNK)
+    try:
+        r = client(sp)
+        r.set("chunk", old)
+        r.close()
+        half = socket.create_connection(("127.0.0.1", sp.port), timeout=10)
+        half.sendall(b"*3\r\n$3\r\nSET\r\n$5\r\nchunk\r\n$%d\r\n" % CHUNK + b"\xab" * (CHUNK // 2))
+        watcher = client(sp)
+        for _ in range(500):                # bounded: until the value's reservation exists
+            if watcher.info("memory")["reservations"] == 1:
+                break
+            time.sleep(0.02)
+        assert watcher.info("memory")["reservations"] == 1
+        watcher.close()
+        sp.proc.send_signal(signal.SIGTERM)
+        assert sp.proc.wait(30) == 0
+        half.close()
+    finally:
+        sp.stop()
+    sp = start(path)
+    try:
+        r = client(sp)
+        info = persistence(r)
+        assert info["last_restart_cold_reason"] == "" and info["last_restart_adopted_keys"] == 1
+        assert r.get("chunk") == old
+        r.close()
     finally:
         sp.stop()

@@ -169,3 +169,49 @@ def test_adopt_refuses_chunks_that_do_not_fit(path: str) -> None:
         ks.adopt_item(0, b"d", (h + 1,), cid, 5000, None, 4, 0)      # length of another class
     with pytest.raises(ValueError):
         ks.adopt_item(0, b"a", (h + 2,), cid, 100, None, 5, 0)       # key adopted already
+
+
+class Crash(BaseException):
+    """A process dying at this point (SIGKILL, power cut): nothing after it runs."""
+
+
+@pytest.mark.parametrize("change", ["lower maxmemory", "layout changed"])
+def test_crash_while_a_start_changes_pages_is_never_adopted(path: str, change: str,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A start that punches pages out (the cap lowered: evicted pages dropped; a cold start: the
+    whole mapping wiped) and dies half-way must leave the file not CLEAN: the next start with the
+    old options would otherwise adopt items whose bytes are gone (zeros served as values)."""
+    from resp_server.store.memfile import MemoryFile
+    c = cfg(path)
+    w = WarmStore(c)
+    ks = w.open()
+    for i in range(20):
+        ks.store(0, b"k%d" % i, pattern(i, MIB))
+    assert w.close(ks, save=True)
+    real_discard, real_wipe = MemoryFile.discard, MemoryFile.wipe
+    punched = [0]
+
+    def discard(self: MemoryFile, pid: int) -> None:
+        real_discard(self, pid)
+        punched[0] += 1
+        if punched[0] == 3:
+            raise Crash
+
+    def wipe(self: MemoryFile) -> None:
+        real_wipe(self)
+        raise Crash
+
+    monkeypatch.setattr(MemoryFile, "discard", discard)
+    monkeypatch.setattr(MemoryFile, "wipe", wipe)
+    c2 = cfg(path, maxmemory=8 * MIB) if change == "lower maxmemory" else cfg(path, databases=4)
+    w2 = WarmStore(c2)
+    with pytest.raises(Crash):
+        w2.open()
+    w2.file.close()                                   # the dead process's lock goes with it
+    monkeypatch.undo()
+    w3 = WarmStore(c)
+    ks3 = w3.open()
+    ks3.check_invariants()
+    assert w3.info.cold_reason.startswith("not marked clean"), w3.info.cold_reason
+    assert ks3.dbsize(0) == 0
+    w3.close(ks3, save=False)

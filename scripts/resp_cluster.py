@@ -45,15 +45,24 @@ def cluster_url(host: str, ports: list[int]) -> str:
     return "redis-cluster://" + ",".join(f"{host}:{p}" for p in ports)
 
 
+PLUGIN_MODULE = "resp_kvcache.connector.lmcache"   # the installed name (connector.lmcache: deprecated)
+
+
 def lmcache_yaml(url: str) -> str:
-    return (f"chunk_size: 256\n"
+    """Two complete LMCache configs for the pool: our plugin, or LMCache's stock client."""
+    return (f"# our connector (one pipelined round trip per node per batch):\n"
+            f"chunk_size: 256\n"
             f"remote_url: null\n"
+            f"remote_serde: \"naive\"\n"
             f"remote_storage_plugins: [\"respcache\"]\n"
             f"extra_config:\n"
-            f"  remote_storage_plugin.respcache.module_path: \"connector.lmcache\"\n"
+            f"  remote_storage_plugin.respcache.module_path: \"{PLUGIN_MODULE}\"\n"
             f"  remote_storage_plugin.respcache.class_name: \"RespConnector\"\n"
-            f"  resp_url: \"{url}\"\n"
-            f"# or stock LMCache (redis-py RedisCluster): remote_url: \"{url}\"\n")
+            f"  remote_storage_plugin.respcache.resp_url: \"{url}\"\n"
+            f"# or stock LMCache (redis-py RedisCluster), instead of the plugin lines above:\n"
+            f"# chunk_size: 256\n"
+            f"# remote_url: \"{url}\"\n"
+            f"# remote_serde: \"naive\"\n")
 
 
 def ping(host: str, port: int, timeout: float = 1.0) -> bool:

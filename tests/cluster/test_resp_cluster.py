@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,6 +14,7 @@ import pytest
 import redis
 from redis.cluster import RedisCluster
 
+from scripts.resp_cluster import lmcache_yaml
 from scripts.servers import port_free
 from tests.conftest import ROOT, free_port
 
@@ -56,9 +59,9 @@ def test_start_status_stop(cluster_env):
                              "--port", str(port), "--maxmemory", "64mb", "--hz", "20"],
                             cwd=ROOT, env=cluster_env, stdout=subprocess.PIPE, text=True)
     try:
-        out = _read_until(proc, "# or stock LMCache")
+        out = _read_until(proc, "# remote_serde")
         url = f"redis-cluster://127.0.0.1:{port},127.0.0.1:{port + 1}"
-        assert url in out and f'resp_url: "{url}"' in out, out
+        assert url in out and f'remote_storage_plugin.respcache.resp_url: "{url}"' in out, out
         st = _cli(cluster_env, "status", "--port", str(port))
         assert st.returncode == 0 and "2/2 node(s) answer" in st.stdout, st.stdout
         r = redis.Redis(port=port + 1)
@@ -100,3 +103,20 @@ def test_sigterm_stops_every_node(cluster_env):
 def test_refuses_busy_port(cluster_env, our_cluster):
     r = _cli(cluster_env, "start", "--nodes", "1", "--port", str(our_cluster[0].port))
     assert r.returncode == 1 and "already answer" in r.stderr
+
+
+def test_lmcache_yaml_names_the_installed_plugin_module():
+    """The printed config loads our plugin by its installed, non-deprecated name, points the
+    plugin instance at the pool, and spells out the stock alternative in full."""
+    url = "redis-cluster://127.0.0.1:7000,127.0.0.1:7001"
+    text = lmcache_yaml(url)
+    plugin = dict(re.findall(r'^  remote_storage_plugin\.respcache\.(\w+): "([^"]+)"$', text, re.M))
+    assert plugin == {"module_path": "resp_kvcache.connector.lmcache",
+                      "class_name": "RespConnector", "resp_url": url}
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        mod = importlib.import_module(plugin["module_path"])
+    assert mod.__name__ == "resp_kvcache.connector.lmcache"
+    assert re.search(r'^remote_url: null$', text, re.M)          # no second remote backend
+    assert re.search(rf'^# remote_url: "{re.escape(url)}"$', text, re.M)

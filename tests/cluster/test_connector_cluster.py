@@ -65,6 +65,8 @@ def test_sync_roundtrip_spreads_over_nodes(our_cluster):
         sizes = [redis.Redis(port=sp.port).dbsize() for sp in our_cluster]
         assert min(sizes) > 5 and sum(sizes) == 60
         assert len(c.map.nodes()) == 3 and c.stats.missed_keys == 0
+        assert c.describe() == "redis-cluster://" + ",".join(       # what logs name: the pool
+            f"127.0.0.1:{sp.port}" for sp in our_cluster)
         assert c.delete(*keys) == 60
 
 

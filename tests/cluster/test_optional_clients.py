@@ -72,6 +72,7 @@ def test_lmcache_our_plugin_on_a_cluster(our_cluster, loop, class_name):
     from lmcache.v1.storage_backend.connector import CreateConnector
 
     conn = CreateConnector("plugin://respcache", loop, backend, cfg, md, plugin_name="respcache")
+    assert f"<RespConnector {_cluster_url(our_cluster)}>" in repr(conn)     # logs name the pool
     _roundtrip(loop, torch, conn, backend, md)
     asyncio.run_coroutine_threadsafe(conn.close(), loop).result(30)
 

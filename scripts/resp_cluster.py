@@ -120,10 +120,7 @@ def start(args: argparse.Namespace, extra: list[str]) -> int:
         _supervise(procs, ports, stop_requested)
     finally:
         _stop_procs(procs)
-        try:
-            os.unlink(state_path(args.port))
-        except FileNotFoundError:
-            pass
+        _forget(args.port)
         print("resp-cluster: stopped", flush=True)
     return 0
 
@@ -186,14 +183,48 @@ def stop(args: argparse.Namespace) -> int:
         return 1
     try:
         os.kill(st["pid"], signal.SIGTERM)
-    except ProcessLookupError:
-        print("resp-cluster: supervisor already gone")
-        return 1
+    except ProcessLookupError:       # the supervisor was killed: stop its nodes ourselves
+        left = _stop_orphans(st)
+        _forget(args.port)
+        print(f"resp-cluster: supervisor was gone; stopped {left} node(s) it left running")
+        return 0
     deadline = time.monotonic() + STOP_TIMEOUT + 5
     while _load(args.port) is not None and time.monotonic() < deadline:
         time.sleep(0.1)
     print("resp-cluster: stopped" if _load(args.port) is None else "resp-cluster: still stopping")
     return 0
+
+
+def _ours(pid: int, port: int) -> bool:
+    """Is `pid` still the resp-server node of `port` (not a recycled pid)?"""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return False
+    return b"resp_server" in argv and b"--port" in argv and str(port).encode() in argv
+
+
+def _stop_orphans(st: dict) -> int:
+    """SIGTERM the nodes a dead supervisor left, wait for them (SIGKILL after STOP_TIMEOUT)."""
+    alive = [(pid, port) for pid, port in zip(st.get("pids", []), st["ports"], strict=False)
+             if _ours(pid, port)]
+    for pid, _ in alive:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while time.monotonic() < deadline and any(_ours(p, q) for p, q in alive):
+        time.sleep(0.1)
+    for pid, port in alive:
+        if _ours(pid, port):
+            os.kill(pid, signal.SIGKILL)
+    return len(alive)
+
+
+def _forget(port: int) -> None:
+    try:
+        os.unlink(state_path(port))
+    except FileNotFoundError:
+        pass
 
 
 def parser() -> argparse.ArgumentParser:

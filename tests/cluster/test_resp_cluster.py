@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import re
 import signal
@@ -14,7 +15,7 @@ import pytest
 import redis
 from redis.cluster import RedisCluster
 
-from scripts.resp_cluster import lmcache_yaml
+from scripts.resp_cluster import _ours, lmcache_yaml
 from scripts.servers import port_free
 from tests.conftest import ROOT, free_port
 
@@ -120,3 +121,32 @@ def test_lmcache_yaml_names_the_installed_plugin_module():
     assert mod.__name__ == "resp_kvcache.connector.lmcache"
     assert re.search(r'^remote_url: null$', text, re.M)          # no second remote backend
     assert re.search(rf'^# remote_url: "{re.escape(url)}"$', text, re.M)
+
+
+def test_stop_after_the_supervisor_was_killed(cluster_env):
+    """kill -9 of `resp-cluster start` leaves its nodes running: `stop` ends them itself."""
+    port, pids = _consecutive_ports(2), []
+    proc = subprocess.Popen([sys.executable, "-m", "scripts.resp_cluster", "start", "--nodes", "2",
+                             "--port", str(port)], cwd=ROOT, env=cluster_env,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert "redis-cluster://" in _read_until(proc, "redis-cluster://")
+        with open(os.path.join(cluster_env["XDG_RUNTIME_DIR"], f"resp-cluster-{port}.json")) as f:
+            pids = json.load(f)["pids"]
+        proc.kill()
+        proc.wait(10)
+        assert not port_free(port) and not port_free(port + 1)      # orphans still serve
+        r = _cli(cluster_env, "stop", "--port", str(port))
+        assert r.returncode == 0 and "stopped 2 node(s)" in r.stdout, r.stdout + r.stderr
+        deadline = time.monotonic() + 10
+        while not (port_free(port) and port_free(port + 1)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert port_free(port) and port_free(port + 1)
+        assert _cli(cluster_env, "status", "--port", str(port)).returncode == 1   # forgotten
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        for pid in pids:                                  # never leave a node behind
+            if _ours(pid, port) or _ours(pid, port + 1):
+                os.kill(pid, signal.SIGKILL)

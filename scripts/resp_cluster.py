@@ -11,8 +11,8 @@ machine's available memory share, so N nodes never claim N times it); other opti
 server unchanged. It waits
 until each answers PING (bounded), prints the `redis-cluster://` URL and the LMCache YAML for it,
 then supervises in the foreground: Ctrl-C / SIGTERM (or `resp-cluster stop`) stops every server;
-a server that dies is reported, not restarted (its slots are misses until it is started again
-with the same options). A small state file in the run directory (`$XDG_RUNTIME_DIR` or the temp
+a server that dies is reported, not restarted, with the command that starts it again (its
+slots are misses until then). A small state file in the run directory (`$XDG_RUNTIME_DIR` or the temp
 directory, `resp-cluster-P.json`) lets `status` and `stop` find the pool by its first port.
 """
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -148,7 +149,8 @@ def _supervise(procs: list[subprocess.Popen], ports: list[int], stop_requested: 
         for p, proc in zip(ports, procs, strict=True):
             if proc.poll() is not None and p not in reported:
                 reported.add(p)
-                print(f"resp-cluster: node {p} exited with code {proc.returncode}",
+                print(f"resp-cluster: node {p} exited with code {proc.returncode}; its slots are "
+                      f"misses until it is back: {shlex.join(proc.args)}",
                       file=sys.stderr, flush=True)
         if len(reported) == len(procs):
             return

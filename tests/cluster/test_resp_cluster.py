@@ -6,6 +6,7 @@ import importlib
 import json
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -17,7 +18,7 @@ from redis.cluster import RedisCluster
 
 from scripts.resp_cluster import _ours, lmcache_yaml
 from scripts.servers import port_free
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, wait_ping
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -150,3 +151,39 @@ def test_stop_after_the_supervisor_was_killed(cluster_env):
         for pid in pids:                                  # never leave a node behind
             if _ours(pid, port) or _ours(pid, port + 1):
                 os.kill(pid, signal.SIGKILL)
+
+
+def test_dead_node_is_reported_with_its_restart_command(cluster_env):
+    """A node killed under the supervisor is reported with the command that starts it again;
+    started so, it rejoins the pool (same list, same port)."""
+    port, restarted = _consecutive_ports(2), None
+    proc = subprocess.Popen([sys.executable, "-m", "scripts.resp_cluster", "start", "--nodes", "2",
+                             "--port", str(port), "--maxmemory", "64mb"], cwd=ROOT,
+                            env=cluster_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        assert "redis-cluster://" in _read_until(proc, "redis-cluster://")
+        with open(os.path.join(cluster_env["XDG_RUNTIME_DIR"], f"resp-cluster-{port}.json")) as f:
+            victim = json.load(f)["pids"][1]
+        os.kill(victim, signal.SIGKILL)
+        line = ""
+        deadline = time.monotonic() + 20
+        while "exited with code" not in line and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+        assert f"node {port + 1} exited with code -9" in line, line
+        cmd = shlex.split(line.split("until it is back: ", 1)[1])
+        assert cmd[cmd.index("--port") + 1] == str(port + 1) and "--cluster-nodes" in cmd
+        restarted = subprocess.Popen(cmd, cwd=ROOT, env=cluster_env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        wait_ping(port + 1, restarted)
+        rc = RedisCluster(host="127.0.0.1", port=port)
+        for i in range(40):
+            rc.set(f"r{i}", i)
+        assert rc.mget_nonatomic([f"r{i}" for i in range(40)]) == [b"%d" % i for i in range(40)]
+        rc.close()
+        assert redis.Redis(port=port + 1).dbsize() > 5                  # it serves its share
+    finally:
+        for p in (proc, restarted):
+            if p is not None and p.poll() is None:
+                p.terminate()
+                p.wait(20)

@@ -68,6 +68,10 @@ class _ClusterCore:
     def _key(self, key: Key) -> bytes:
         return with_namespace(key, self.config.namespace)
 
+    def describe(self) -> str:
+        """The pool as a URL: the nodes of the slot map (the seeds until it is loaded)."""
+        return "redis-cluster://" + ",".join(f"{h}:{p}" for h, p in self.map.nodes())
+
     def _plan(self, wire: Sequence[bytes], pending: list[int]) -> Plan:
         groups = self.map.group([wire[i] for i in pending])
         return [(addr, [pending[j] for j in idxs]) for addr, idxs in groups.items()]

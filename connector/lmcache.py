@@ -110,7 +110,7 @@ class _RespConnectorImpl:
         self.namespace = opts["namespace"]
         self.client = AsyncChunkClient(url, **opts)
         self.sync_client = ChunkClient(url, **opts)  # for the *_sync calls from other threads
-        log.info("RespConnector on %s (serde %s)", self.client.config.describe(), opts["serde"])
+        log.info("RespConnector on %s (serde %s)", self._where(), opts["serde"])
 
     # -- encoding a MemoryObj ----------------------------------------------------------------
     def _as_array(self, memory_obj: Any) -> tuple[np.ndarray, str, int]:
@@ -260,7 +260,11 @@ class _RespConnectorImpl:
         self.sync_client.close()
 
     def __repr__(self) -> str:
-        return f"<RespConnector {self.client.config.describe()}>"
+        return f"<RespConnector {self._where()}>"
+
+    def _where(self) -> str:
+        """redis://h:p/db, or redis-cluster://h:p,h:p for a pool (its nodes)."""
+        return getattr(self.client, "describe", self.client.config.describe)()
 
 
 _built: dict[str, type] = {}

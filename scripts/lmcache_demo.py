@@ -105,7 +105,8 @@ def run_client(url: str, model: Model, chunks: int, stored: int, serde: str, rep
 
 def _connector(scheme: str, url: str, staging_gb: float, serde: str, md_args: dict, loop):
     """LMCache's remote connector for `scheme`: our plugin, or LMCache's own redis:// / resp://
-    (resp:// needs save_chunk_meta and save_unfull_chunk off)."""
+    (resp:// needs save_chunk_meta and save_unfull_chunk off). A redis-cluster:// `url` gives
+    LMCache's RedisClusterConnector (scheme redis) or valkey:// in cluster mode (scheme valkey)."""
     from lmcache.v1.config import LMCacheEngineConfig
     from lmcache.v1.metadata import LMCacheMetadata
     from lmcache.v1.storage_backend.connector import CreateConnector
@@ -120,13 +121,18 @@ def _connector(scheme: str, url: str, staging_gb: float, serde: str, md_args: di
         cfg = LMCacheEngineConfig.from_defaults(**common, remote_storage_plugins=["respcache"],
                                                 extra_config=extra)
     else:
+        extra = {"save_chunk_meta": False}
+        if scheme == "valkey" and url.startswith("redis-cluster://"):
+            extra["valkey_mode"] = "cluster"           # GLIDE's cluster client, seeded by one node
         cfg = LMCacheEngineConfig.from_defaults(**common, save_unfull_chunk=False,
-                                                extra_config={"save_chunk_meta": False})
+                                                extra_config=extra)
     md = LMCacheMetadata(**md_args)
     backend = LocalCPUBackend(cfg, md)
     if scheme == "plugin":
         return CreateConnector("plugin://respcache", loop, backend, cfg, md,
                                plugin_name="respcache"), md, backend
+    if scheme == "valkey" and url.startswith("redis-cluster://"):
+        url = "redis://" + url.removeprefix("redis-cluster://").split(",")[0]
     target = url.replace("redis://", f"{scheme}://", 1)
     return CreateConnector(target, loop, backend, cfg, md), md, backend
 

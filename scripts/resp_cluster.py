@@ -11,8 +11,8 @@ machine's available memory share, so N nodes never claim N times it); other opti
 server unchanged. It waits
 until each answers PING (bounded), prints the `redis-cluster://` URL and the LMCache YAML for it,
 then supervises in the foreground: Ctrl-C / SIGTERM (or `resp-cluster stop`) stops every server;
-a server that dies is reported, not restarted (its slots are misses until it is started again
-with the same options). A small state file in the run directory (`$XDG_RUNTIME_DIR` or the temp
+a server that dies is reported, not restarted, with the command that starts it again (its
+slots are misses until then). A small state file in the run directory (`$XDG_RUNTIME_DIR` or the temp
 directory, `resp-cluster-P.json`) lets `status` and `stop` find the pool by its first port.
 """
 
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -45,15 +46,24 @@ def cluster_url(host: str, ports: list[int]) -> str:
     return "redis-cluster://" + ",".join(f"{host}:{p}" for p in ports)
 
 
+PLUGIN_MODULE = "resp_kvcache.connector.lmcache"   # the installed name (connector.lmcache: deprecated)
+
+
 def lmcache_yaml(url: str) -> str:
-    return (f"chunk_size: 256\n"
+    """Two complete LMCache configs for the pool: our plugin, or LMCache's stock client."""
+    return (f"# our connector (one pipelined round trip per node per batch):\n"
+            f"chunk_size: 256\n"
             f"remote_url: null\n"
+            f"remote_serde: \"naive\"\n"
             f"remote_storage_plugins: [\"respcache\"]\n"
             f"extra_config:\n"
-            f"  remote_storage_plugin.respcache.module_path: \"connector.lmcache\"\n"
+            f"  remote_storage_plugin.respcache.module_path: \"{PLUGIN_MODULE}\"\n"
             f"  remote_storage_plugin.respcache.class_name: \"RespConnector\"\n"
-            f"  resp_url: \"{url}\"\n"
-            f"# or stock LMCache (redis-py RedisCluster): remote_url: \"{url}\"\n")
+            f"  remote_storage_plugin.respcache.resp_url: \"{url}\"\n"
+            f"# or stock LMCache (redis-py RedisCluster), instead of the plugin lines above:\n"
+            f"# chunk_size: 256\n"
+            f"# remote_url: \"{url}\"\n"
+            f"# remote_serde: \"naive\"\n")
 
 
 def ping(host: str, port: int, timeout: float = 1.0) -> bool:
@@ -111,10 +121,7 @@ def start(args: argparse.Namespace, extra: list[str]) -> int:
         _supervise(procs, ports, stop_requested)
     finally:
         _stop_procs(procs)
-        try:
-            os.unlink(state_path(args.port))
-        except FileNotFoundError:
-            pass
+        _forget(args.port)
         print("resp-cluster: stopped", flush=True)
     return 0
 
@@ -142,7 +149,8 @@ def _supervise(procs: list[subprocess.Popen], ports: list[int], stop_requested: 
         for p, proc in zip(ports, procs, strict=True):
             if proc.poll() is not None and p not in reported:
                 reported.add(p)
-                print(f"resp-cluster: node {p} exited with code {proc.returncode}",
+                print(f"resp-cluster: node {p} exited with code {proc.returncode}; its slots are "
+                      f"misses until it is back: {shlex.join(proc.args)}",
                       file=sys.stderr, flush=True)
         if len(reported) == len(procs):
             return
@@ -177,14 +185,48 @@ def stop(args: argparse.Namespace) -> int:
         return 1
     try:
         os.kill(st["pid"], signal.SIGTERM)
-    except ProcessLookupError:
-        print("resp-cluster: supervisor already gone")
-        return 1
+    except ProcessLookupError:       # the supervisor was killed: stop its nodes ourselves
+        left = _stop_orphans(st)
+        _forget(args.port)
+        print(f"resp-cluster: supervisor was gone; stopped {left} node(s) it left running")
+        return 0
     deadline = time.monotonic() + STOP_TIMEOUT + 5
     while _load(args.port) is not None and time.monotonic() < deadline:
         time.sleep(0.1)
     print("resp-cluster: stopped" if _load(args.port) is None else "resp-cluster: still stopping")
     return 0
+
+
+def _ours(pid: int, port: int) -> bool:
+    """Is `pid` still the resp-server node of `port` (not a recycled pid)?"""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            argv = f.read().split(b"\0")
+    except OSError:
+        return False
+    return b"resp_server" in argv and b"--port" in argv and str(port).encode() in argv
+
+
+def _stop_orphans(st: dict) -> int:
+    """SIGTERM the nodes a dead supervisor left, wait for them (SIGKILL after STOP_TIMEOUT)."""
+    alive = [(pid, port) for pid, port in zip(st.get("pids", []), st["ports"], strict=False)
+             if _ours(pid, port)]
+    for pid, _ in alive:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while time.monotonic() < deadline and any(_ours(p, q) for p, q in alive):
+        time.sleep(0.1)
+    for pid, port in alive:
+        if _ours(pid, port):
+            os.kill(pid, signal.SIGKILL)
+    return len(alive)
+
+
+def _forget(port: int) -> None:
+    try:
+        os.unlink(state_path(port))
+    except FileNotFoundError:
+        pass
 
 
 def parser() -> argparse.ArgumentParser:

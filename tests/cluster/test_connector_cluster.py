@@ -3,12 +3,14 @@
 The fault test kills one node with SIGKILL in the middle of LMCache-style traffic (batched puts
 and gets through the connector): no exception may reach the caller, the hit rate falls to the
 share of the surviving nodes, and the node restarted (empty) on its port is used again within
-seconds."""
+seconds. A node that hangs (SIGSTOP) costs one socket timeout, then behaves as a dead one; the
+asyncio client gets the same kill while its batches are in flight."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import time
 
 import numpy as np
@@ -63,6 +65,8 @@ def test_sync_roundtrip_spreads_over_nodes(our_cluster):
         sizes = [redis.Redis(port=sp.port).dbsize() for sp in our_cluster]
         assert min(sizes) > 5 and sum(sizes) == 60
         assert len(c.map.nodes()) == 3 and c.stats.missed_keys == 0
+        assert c.describe() == "redis-cluster://" + ",".join(       # what logs name: the pool
+            f"127.0.0.1:{sp.port}" for sp in our_cluster)
         assert c.delete(*keys) == 60
 
 
@@ -153,6 +157,89 @@ def test_kill_one_node_during_traffic(caplog):
             time.sleep(0.1)
         assert _hit_rate(c, keys) == 1.0 and time.monotonic() - back < 5
         c.close()
+    finally:
+        stop_all(procs)
+
+
+@pytest.mark.slow
+def test_hung_node_times_out_into_misses():
+    """A node that stops answering (SIGSTOP: connections still accepted, no reply) costs one
+    socket timeout, then its keys are misses and its puts skipped without waiting, no exception;
+    once it answers again (SIGCONT) it is used again, its keys still there."""
+    procs = start_our_cluster(3)
+    hung = procs[2]
+    try:
+        keys, arrays = _chunks(90, seed=4)
+        c = ChunkClient(_url(procs) + "/?socket_timeout=0.5")
+        c.batch_put(keys, arrays)
+        on_hung = sum(c.map.owner[key_slot(k.encode())][1] == hung.port for k in keys)
+        assert 15 < on_hung < 50
+        hung.proc.send_signal(signal.SIGSTOP)
+        try:
+            t0 = time.monotonic()
+            rate = _hit_rate(c, keys)                    # one timeout, then a miss per key
+            first = time.monotonic() - t0
+            c.batch_put(keys[:30], arrays[:30])          # inside the backoff: skipped at once
+            rates = [_hit_rate(c, keys) for _ in range(3)]
+            assert rate == pytest.approx(1 - on_hung / len(keys)) and set(rates) == {rate}
+            assert 0.4 <= first < 5
+            assert c.stats.node_failures >= 1 and c.stats.skipped_puts > 0
+        finally:
+            hung.proc.send_signal(signal.SIGCONT)
+        deadline = time.monotonic() + 10
+        while _hit_rate(c, keys) < 1.0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _hit_rate(c, keys) == 1.0                 # back, nothing lost while paused
+        c.close()
+    finally:
+        for sp in procs:
+            sp.proc.send_signal(signal.SIGCONT)
+        stop_all(procs)
+
+
+@pytest.mark.slow
+def test_async_client_survives_a_node_killed_mid_batch():
+    """The asyncio client: SIGKILL lands while batches are in flight; every call returns (no
+    exception), the dead node's keys are misses, and the node restarted empty is used again."""
+    procs = start_our_cluster(3)
+    victim = procs[0]
+    keys, arrays = _chunks(120, seed=5)
+
+    async def traffic(c, stop: asyncio.Event, rates: list[float]) -> None:
+        for _ in range(2000):                            # bounded in count and time (below)
+            if stop.is_set():
+                return
+            await c.batch_put(keys[:12], arrays[:12])
+            got = await c.batch_get(keys)
+            rates.append(sum(g is not None for g in got) / len(keys))
+
+    async def run() -> None:
+        async with AsyncChunkClient(_url(procs[1:]) + "/?socket_timeout=2") as c:
+            await c.batch_put(keys, arrays)
+            on_victim = sum(c.map.owner[key_slot(k.encode())][1] == victim.port for k in keys)
+            stop, rates = asyncio.Event(), []
+            task = asyncio.create_task(traffic(c, stop, rates))
+            await asyncio.sleep(0.3)
+            victim.proc.kill()                           # mid-traffic
+            await asyncio.sleep(1.0)
+            stop.set()
+            await asyncio.wait_for(task, 30)             # re-raises anything the traffic hit
+            expected = 1 - on_victim / len(keys)
+            assert rates[0] == 1.0 and rates[-1] == pytest.approx(expected)
+            assert all(r >= expected - 1e-9 for r in rates)
+            assert c.stats.missed_keys > 0 and c.stats.node_failures > 0
+            procs[0] = start_ours("--cluster-enabled", "yes", "--cluster-nodes",
+                                  nodes_arg([sp.port for sp in procs]), port=victim.port)
+            back, rate = time.monotonic(), 0.0
+            while time.monotonic() - back < 10:
+                await c.batch_put(keys, arrays)
+                rate = sum(g is not None for g in await c.batch_get(keys)) / len(keys)
+                if rate == 1.0:
+                    break
+                await asyncio.sleep(0.1)
+            assert rate == 1.0 and time.monotonic() - back < 5
+    try:
+        asyncio.run(run())
     finally:
         stop_all(procs)
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -12,8 +16,9 @@ import pytest
 import redis
 from redis.cluster import RedisCluster
 
+from scripts.resp_cluster import _ours, lmcache_yaml
 from scripts.servers import port_free
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT, free_port, wait_ping
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -56,9 +61,9 @@ def test_start_status_stop(cluster_env):
                              "--port", str(port), "--maxmemory", "64mb", "--hz", "20"],
                             cwd=ROOT, env=cluster_env, stdout=subprocess.PIPE, text=True)
     try:
-        out = _read_until(proc, "# or stock LMCache")
+        out = _read_until(proc, "# remote_serde")
         url = f"redis-cluster://127.0.0.1:{port},127.0.0.1:{port + 1}"
-        assert url in out and f'resp_url: "{url}"' in out, out
+        assert url in out and f'remote_storage_plugin.respcache.resp_url: "{url}"' in out, out
         st = _cli(cluster_env, "status", "--port", str(port))
         assert st.returncode == 0 and "2/2 node(s) answer" in st.stdout, st.stdout
         r = redis.Redis(port=port + 1)
@@ -100,3 +105,85 @@ def test_sigterm_stops_every_node(cluster_env):
 def test_refuses_busy_port(cluster_env, our_cluster):
     r = _cli(cluster_env, "start", "--nodes", "1", "--port", str(our_cluster[0].port))
     assert r.returncode == 1 and "already answer" in r.stderr
+
+
+def test_lmcache_yaml_names_the_installed_plugin_module():
+    """The printed config loads our plugin by its installed, non-deprecated name, points the
+    plugin instance at the pool, and spells out the stock alternative in full."""
+    url = "redis-cluster://127.0.0.1:7000,127.0.0.1:7001"
+    text = lmcache_yaml(url)
+    plugin = dict(re.findall(r'^  remote_storage_plugin\.respcache\.(\w+): "([^"]+)"$', text, re.M))
+    assert plugin == {"module_path": "resp_kvcache.connector.lmcache",
+                      "class_name": "RespConnector", "resp_url": url}
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        mod = importlib.import_module(plugin["module_path"])
+    assert mod.__name__ == "resp_kvcache.connector.lmcache"
+    assert re.search(r'^remote_url: null$', text, re.M)          # no second remote backend
+    assert re.search(rf'^# remote_url: "{re.escape(url)}"$', text, re.M)
+
+
+def test_stop_after_the_supervisor_was_killed(cluster_env):
+    """kill -9 of `resp-cluster start` leaves its nodes running: `stop` ends them itself."""
+    port, pids = _consecutive_ports(2), []
+    proc = subprocess.Popen([sys.executable, "-m", "scripts.resp_cluster", "start", "--nodes", "2",
+                             "--port", str(port)], cwd=ROOT, env=cluster_env,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert "redis-cluster://" in _read_until(proc, "redis-cluster://")
+        with open(os.path.join(cluster_env["XDG_RUNTIME_DIR"], f"resp-cluster-{port}.json")) as f:
+            pids = json.load(f)["pids"]
+        proc.kill()
+        proc.wait(10)
+        assert not port_free(port) and not port_free(port + 1)      # orphans still serve
+        r = _cli(cluster_env, "stop", "--port", str(port))
+        assert r.returncode == 0 and "stopped 2 node(s)" in r.stdout, r.stdout + r.stderr
+        deadline = time.monotonic() + 10
+        while not (port_free(port) and port_free(port + 1)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert port_free(port) and port_free(port + 1)
+        assert _cli(cluster_env, "status", "--port", str(port)).returncode == 1   # forgotten
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+        for pid in pids:                                  # never leave a node behind
+            if _ours(pid, port) or _ours(pid, port + 1):
+                os.kill(pid, signal.SIGKILL)
+
+
+def test_dead_node_is_reported_with_its_restart_command(cluster_env):
+    """A node killed under the supervisor is reported with the command that starts it again;
+    started so, it rejoins the pool (same list, same port)."""
+    port, restarted = _consecutive_ports(2), None
+    proc = subprocess.Popen([sys.executable, "-m", "scripts.resp_cluster", "start", "--nodes", "2",
+                             "--port", str(port), "--maxmemory", "64mb"], cwd=ROOT,
+                            env=cluster_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        assert "redis-cluster://" in _read_until(proc, "redis-cluster://")
+        with open(os.path.join(cluster_env["XDG_RUNTIME_DIR"], f"resp-cluster-{port}.json")) as f:
+            victim = json.load(f)["pids"][1]
+        os.kill(victim, signal.SIGKILL)
+        line = ""
+        deadline = time.monotonic() + 20
+        while "exited with code" not in line and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+        assert f"node {port + 1} exited with code -9" in line, line
+        cmd = shlex.split(line.split("until it is back: ", 1)[1])
+        assert cmd[cmd.index("--port") + 1] == str(port + 1) and "--cluster-nodes" in cmd
+        restarted = subprocess.Popen(cmd, cwd=ROOT, env=cluster_env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        wait_ping(port + 1, restarted)
+        rc = RedisCluster(host="127.0.0.1", port=port)
+        for i in range(40):
+            rc.set(f"r{i}", i)
+        assert rc.mget_nonatomic([f"r{i}" for i in range(40)]) == [b"%d" % i for i in range(40)]
+        rc.close()
+        assert redis.Redis(port=port + 1).dbsize() > 5                  # it serves its share
+    finally:
+        for p in (proc, restarted):
+            if p is not None and p.poll() is None:
+                p.terminate()
+                p.wait(20)

@@ -284,9 +284,10 @@ class Server:
         st = self.state
         if self.memory_waiters:
             self.retry_memory_waiters()
-        t0 = time.perf_counter_ns()
-        st.keyspace.active_expire_cycle(EXPIRE_BUDGET_MS)
-        st.latency.sample("expire-cycle", (time.perf_counter_ns() - t0) // 1_000_000)
+        if st.active_expire:
+            t0 = time.perf_counter_ns()
+            st.keyspace.active_expire_cycle(EXPIRE_BUDGET_MS)
+            st.latency.sample("expire-cycle", (time.perf_counter_ns() - t0) // 1_000_000)
         if st.cluster is not None:
             st.cluster.tick(st.keyspace)
         st.stats.sample_ops()

@@ -122,18 +122,24 @@ class Server:
             self._stop = asyncio.Event()
         if cfg.port or not cfg.unixsocket:
             srv = await loop.create_server(lambda: Connection(self), list(cfg.bind) or None, cfg.port,
-                                           reuse_address=True, backlog=LISTEN_BACKLOG)
+                                           reuse_address=True, backlog=LISTEN_BACKLOG,
+                                           start_serving=False)
             self._add_listener("tcp", srv)
             self.state.port = srv.sockets[0].getsockname()[1]
         if cfg.tls_port:
             ctx = make_tls_context(cfg)
             srv = await loop.create_server(lambda: Connection(self, tls=True), list(cfg.bind) or None,
                                            cfg.tls_port, ssl=ctx, reuse_address=True,
-                                           backlog=LISTEN_BACKLOG)
+                                           backlog=LISTEN_BACKLOG, start_serving=False)
             self._add_listener("tls", srv)
         if cfg.unixsocket:
-            srv = await loop.create_unix_server(lambda: Connection(self), cfg.unixsocket)
+            srv = await loop.create_unix_server(lambda: Connection(self), cfg.unixsocket,
+                                                start_serving=False)
             self._add_listener("unix", srv)
+        # Accept only once every listener is open (as Redis): a client answered on the TCP port
+        # finds the TLS port and the unix socket there too.
+        for srv in self.listeners:
+            await srv.start_serving()
         self.state.ops.relisten = self.relisten
 
     def _add_listener(self, kind: str, srv: asyncio.AbstractServer) -> None:
@@ -278,9 +284,10 @@ class Server:
         st = self.state
         if self.memory_waiters:
             self.retry_memory_waiters()
-        t0 = time.perf_counter_ns()
-        st.keyspace.active_expire_cycle(EXPIRE_BUDGET_MS)
-        st.latency.sample("expire-cycle", (time.perf_counter_ns() - t0) // 1_000_000)
+        if st.active_expire:
+            t0 = time.perf_counter_ns()
+            st.keyspace.active_expire_cycle(EXPIRE_BUDGET_MS)
+            st.latency.sample("expire-cycle", (time.perf_counter_ns() - t0) // 1_000_000)
         if st.cluster is not None:
             st.cluster.tick(st.keyspace)
         st.stats.sample_ops()

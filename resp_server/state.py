@@ -68,6 +68,7 @@ class ServerState:
         self.watchers: dict[tuple[int, bytes], set[Watcher]] = {}
         self.next_client_id = 1
         self.pause = ClientPause()                   # CLIENT PAUSE (commands/pause.py)
+        self.active_expire = True                    # DEBUG SET-ACTIVE-EXPIRE 0 stops the cycle
         self.shutdown_requested: Callable[[], None] | None = None   # set by server.py
         self.ops = OpsSettings(config)           # logfile/debug/notify/... settings (ops.py)
         # CONFIG GET/SET view; values are strings as redis.conf spells them.

@@ -34,6 +34,9 @@ class Stats:
     kv_chunk_hits: int = 0        # stored values of >= 16 KiB sent (KV chunks, sent zero-copy)
     kv_small_hits: int = 0        # stored values under 16 KiB sent (metadata, ordinary keys)
     kv_get_misses: int = 0        # value reads (GET, MGET, GETEX, ...) that found no key
+    # rdb_changes_since_last_save counts one per write call plus this: a write that changed
+    # nothing (SETBIT/BITFIELD of the same bits) adds -1, one that made n changes adds n - 1
+    dirty_adjust: int = 0
     commands: dict[str, CommandStat] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)     # error code -> count (errorstats)
     _ops_samples: deque = field(default_factory=lambda: deque(maxlen=OPS_SAMPLES))
@@ -63,6 +66,7 @@ class Stats:
         self.rejected_connections = self.total_error_replies = 0
         self.total_net_input_bytes = self.total_net_output_bytes = 0
         self.kv_served_bytes = self.kv_chunk_hits = self.kv_small_hits = self.kv_get_misses = 0
+        self.dirty_adjust = 0
         self.commands.clear()
         self.errors.clear()
         self._ops_samples.clear()

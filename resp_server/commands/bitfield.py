@@ -162,20 +162,29 @@ def bitfield_generic(c: ClientState, argv: list, readonly_cmd: bool) -> object:
     writes = [op for op in ops if op.opcode != b"get"]
     key = argv[1]
     if not writes:
+        if not readonly_cmd:
+            c.server.stats.dirty_adjust -= 1     # a BITFIELD of GETs changes nothing
         item = read(c, key)
         data = value_bytes(item) if item is not None else b""
         return [get_field(data, op.offset, op.bits, op.signed) for op in ops]
     if readonly_cmd:
         raise RespError("ERR BITFIELD_RO only supports the GET subcommand")
     highest = max(op.offset + op.bits - 1 for op in writes)
-    buf, _ = grown_value(c, key, highest)
+    buf, dirty = grown_value(c, key, highest)
     replies: list[object] = []
+    changes = 0           # Redis's count: writes that ran (not FAILed) and changed the field
     for op in ops:
         if op.opcode == b"get":
             replies.append(get_field(buf, op.offset, op.bits, op.signed))
-        else:
-            replies.append(_write_op(buf, op))
-    store_raw(c, key, buf, keep_ttl=True)
+            continue
+        before = get_field(buf, op.offset, op.bits, op.signed)
+        reply = _write_op(buf, op)
+        replies.append(reply)
+        if reply is not None and (dirty or get_field(buf, op.offset, op.bits, op.signed) != before):
+            changes += 1
+    if dirty or changes:  # Redis creates / grows the key even when every write FAILs
+        store_raw(c, key, buf, keep_ttl=True)
+    c.server.stats.dirty_adjust += changes - 1
     return replies
 
 

@@ -47,16 +47,17 @@ def bit_offset(c: ClientState, arg: bytes, hash_ok: bool = False, bits: int = 0)
 
 def grown_value(c: ClientState, key: bytes, max_bit: int) -> tuple[bytearray, bool]:
     """lookupStringForBitCommand: the key's value as a mutable copy grown (zero-padded) to hold
-    bit `max_bit`, and whether the key existed."""
+    bit `max_bit`, and its `dirty` flag: whether the key is new or the value grew."""
     item = peek(c, key)
     need = (max_bit >> 3) + 1
     if need > (item.length if item is not None else 0) and \
             not c.server.keyspace.could_fit(need):
         raise RespError(ERR_OOM)     # could never be stored: refuse before building it
     buf = bytearray(value_bytes(item)) if item is not None else bytearray()
-    if len(buf) < need:
+    grew = len(buf) < need
+    if grew:
         buf.extend(bytes(need - len(buf)))
-    return buf, item is not None
+    return buf, item is None or grew
 
 
 def store_raw(c: ClientState, key: bytes, value: bytes | bytearray, keep_ttl: bool) -> None:
@@ -67,14 +68,18 @@ def store_raw(c: ClientState, key: bytes, value: bytes | bytearray, keep_ttl: bo
 # --- SETBIT / GETBIT --------------------------------------------------------------------------
 
 def setbit(c: ClientState, argv: list) -> object:
-    """SETBIT key offset 0|1: the bit's old value; the value grows as needed."""
+    """SETBIT key offset 0|1: the bit's old value; the value grows as needed. As Redis, a SETBIT
+    that changes nothing (same bit, no growth) stores nothing: WATCH and the dirty count stay."""
     offset = bit_offset(c, argv[2])
     on = get_ll(argv[3], ERR_BIT_VALUE)
     if on & ~1:
         raise RespError(ERR_BIT_VALUE)
-    buf, _ = grown_value(c, argv[1], offset)
+    buf, dirty = grown_value(c, argv[1], offset)
     byte, shift = offset >> 3, 7 - (offset & 7)
     old = (buf[byte] >> shift) & 1
+    if not dirty and old == on:
+        c.server.stats.dirty_adjust -= 1
+        return old
     buf[byte] = (buf[byte] & ~(1 << shift)) | (on << shift)
     store_raw(c, argv[1], buf, keep_ttl=True)
     return old

@@ -164,10 +164,11 @@ def _no_scripting() -> list[tuple[str, object]]:
 
 
 def _dirty(s: ServerState) -> int:
-    """Write commands run since start (Redis's rdb_changes_since_last_save, never saved)."""
+    """Write commands run since start (Redis's rdb_changes_since_last_save, never saved), with
+    the corrections of writes that made no change or several (Stats.dirty_adjust)."""
     from resp_server.commands.dispatch import TABLE
 
-    return sum(st.calls for name, st in s.stats.commands.items()
+    return s.stats.dirty_adjust + sum(st.calls for name, st in s.stats.commands.items()
                if (sp := TABLE.get(name.encode())) is not None and "write" in sp.flags)
 
 

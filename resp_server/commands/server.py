@@ -5,6 +5,7 @@ and CONFIG (config_cmd.py).
 
 from __future__ import annotations
 
+import re
 import time
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from resp_server.commands.args import (
     LLONG_MAX,
     SUBTABLES,
     SubTable,
+    arg_bytes,
     get_ll,
     get_range,
     help_reply,
@@ -530,7 +532,8 @@ def shutdown(c: ClientState, argv: list) -> object:
 
 
 def debug(c: ClientState, argv: list) -> object:
-    """DEBUG SLEEP seconds | JMAP | OBJECT key | HELP (a useful subset), if enabled."""
+    """DEBUG SLEEP seconds | JMAP | OBJECT key | SET-ACTIVE-EXPIRE 0|1 | HELP (a useful subset),
+    if enabled."""
     check_debug(c)
     sub = lower(argv[1])
     if sub == b"sleep" and len(argv) == 3:
@@ -542,6 +545,11 @@ def debug(c: ClientState, argv: list) -> object:
         return OK
     if sub == b"jmap" and len(argv) == 2:
         return OK
+    if sub == b"set-active-expire" and len(argv) == 3:
+        # Redis: atoi (leading digits, else 0), any non-zero is on
+        m = re.match(rb"\s*[+-]?\d+", arg_bytes(argv[2]))
+        c.server.active_expire = bool(m and int(m.group()))
+        return OK
     if sub == b"object" and len(argv) == 3:
         item = peek(c, argv[2])
         if item is None:
@@ -552,6 +560,12 @@ def debug(c: ClientState, argv: list) -> object:
     if sub == b"help" and len(argv) == 2:
         return help_reply("debug", ["JMAP", "    No-op.", "OBJECT <key>",
                                     "    Show low level info about the key.",
+                                    "SET-ACTIVE-EXPIRE <0|1>",
+                                    "    Setting it to 0 disables expiring keys in background "
+                                    "when they are not",
+                                    "    accessed (otherwise the Redis behavior). Setting it "
+                                    "to 1 reenables back the",
+                                    "    default.",
                                     "SLEEP <seconds>", "    Stop the server for <seconds>."])
     raise subcommand_syntax_error(argv)
 

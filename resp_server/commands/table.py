@@ -68,6 +68,7 @@ def build_table() -> dict[bytes, CommandSpec]:
         bits,
         cluster,
         connection,
+        docs_cluster,  # noqa: F401 - COMMAND INFO/DOCS data of the CLUSTER subcommands
         docs_more,  # noqa: F401 - COMMAND INFO/DOCS data of bits, bitfield, lcs, dump, migrate
         dump,
         keys,

@@ -184,3 +184,34 @@ def test_monitor_redacts_migrate_auth(ours: ServerProc, real: ServerProc) -> Non
                     break
     assert lines[0] == lines[1]
     assert "secret" not in lines[0] and "(redacted)" in lines[0]
+
+
+@pytest.mark.parametrize("kind", ["ours", "redis"])
+def test_debug_set_active_expire_and_restore_absttl_in_the_past(kind: str) -> None:
+    """Redis's dump.tcl "RESTORE with ABSTTL in the past": with DEBUG SET-ACTIVE-EXPIRE 0 the
+    background cycle stops (an expired, untouched key stays counted by DBSIZE), a RESTORE whose
+    absolute TTL has passed stores nothing, and SET-ACTIVE-EXPIRE 1 resumes the cycle."""
+    import time
+
+    sp = (start_ours("--maxmemory", "64mb", "--enable-debug-command", "yes") if kind == "ours"
+          else start_redis("--enable-debug-command", "yes"))
+    try:
+        r = redis.Redis(port=sp.port)
+        r.set("foo", "bar")
+        payload = r.dump("foo")
+        assert r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0") == b"OK"
+        now = int(time.time() * 1000)
+        assert r.restore("foo", now - 3000, payload, replace=True, absttl=True)
+        with pytest.raises(redis.ResponseError, match="no such key"):
+            r.execute_command("DEBUG", "OBJECT", "foo")
+        r.set("gone", "x", px=20)
+        time.sleep(0.4)                       # several server ticks
+        assert r.dbsize() == 1                # expired, never touched, not collected
+        assert r.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1") == b"OK"
+        deadline = time.monotonic() + 5
+        while r.dbsize() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert r.dbsize() == 0
+        r.close()
+    finally:
+        sp.stop()

@@ -297,3 +297,23 @@ def test_banner_names_the_tls_listener(tmp_path: Path) -> None:
     log = sp.proc.stdout.read().decode()
     banner = next((line for line in log.splitlines() if "started" in line), log)
     assert f"tcp 127.0.0.1:{sp.port}" in banner and f"tls 127.0.0.1:{tls_port}" in banner, banner
+
+
+def test_every_listener_open_before_the_first_answers(tmp_path: Path) -> None:
+    """Once PING answers on the TCP port, the TLS port and the unix socket accept too (the
+    listeners start serving together, after all are open), for a few starts in a row."""
+    try:
+        from tests.hardening.support import make_certs
+        certs = make_certs(tmp_path)
+    except ImportError:
+        pytest.skip("the cryptography package is not installed")
+    for i in range(4):
+        tls_port, sock_path = free_port(), str(tmp_path / f"s{i}.sock")
+        sp = start_ours("--tls-port", str(tls_port), "--tls-cert-file", certs["server_cert"],
+                        "--tls-key-file", certs["server_key"], "--unixsocket", sock_path,
+                        "--maxmemory", "64mb")
+        try:
+            socket.create_connection(("127.0.0.1", tls_port), timeout=5).close()
+            assert redis.Redis(unix_socket_path=sock_path, socket_timeout=5).ping()
+        finally:
+            sp.stop()

@@ -133,6 +133,8 @@ DIRECTIVES: dict[str, Directive] = {
     "debug-invariants": Directive("debug_invariants", BoolKind()),
     "memory-file": Directive("memory_file", Kind()),
     "lookup-lease-ms": Directive("lookup_lease_ms", IntKind(0, INT_MAX)),
+    "lfu-log-factor": Directive("lfu_log_factor", IntKind(0, INT_MAX)),
+    "lfu-decay-time": Directive("lfu_decay_time", IntKind(0, INT_MAX)),
     "cluster-enabled": Directive("cluster_enabled", BoolKind()),             # resp_server/cluster/
     "cluster-nodes": Directive("cluster_nodes", Kind(), -1),
     "cluster-announce-ip": Directive("cluster_announce_ip", Kind()),
@@ -164,7 +166,7 @@ QUIET = frozenset("""
     jemalloc-bg-thread oom-score-adj oom-score-adj-values disable-thp set-proc-title
     proc-title-template always-show-logo acllog-max-len latency-monitor-threshold tcp-keepalive
     lazyfree-lazy-eviction lazyfree-lazy-expire lazyfree-lazy-server-del lazyfree-lazy-user-del
-    lazyfree-lazy-user-flush lfu-log-factor lfu-decay-time maxmemory-samples
+    lazyfree-lazy-user-flush maxmemory-samples
     maxmemory-eviction-tenacity active-expire-effort syslog-enabled syslog-ident syslog-facility
     crash-log-enabled crash-memcheck-enabled enable-protected-configs enable-module-command
     busy-reply-threshold lua-time-limit shutdown-timeout shutdown-on-sigint shutdown-on-sigterm

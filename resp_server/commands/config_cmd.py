@@ -121,6 +121,14 @@ def _ops(name: str) -> Getter:
     return lambda s: str(getattr(s.ops, name))
 
 
+def _keyspace(name: str) -> Getter:
+    return lambda s: str(getattr(s.keyspace, name))
+
+
+def _set_keyspace(name: str) -> Setter:
+    return lambda s, v: setattr(s.keyspace, name, int(v))       # type: ignore[call-overload]
+
+
 def _noop(s: ServerState, v: object) -> None:
     """Accepted for compatibility; the setting has no effect here."""
 
@@ -199,8 +207,10 @@ PARAMS: list[Param] = [
     Param("lazyfree-lazy-user-flush", _const("no"), BoolKind(), _noop),
     Param("activedefrag", _const("no"), BoolKind(), _noop),
     Param("active-expire-effort", _const("1"), IntKind(1, 10), _noop),
-    Param("lfu-log-factor", _const("10"), IntKind(0, INT_MAX), _noop),
-    Param("lfu-decay-time", _const("1"), IntKind(0, INT_MAX), _noop),
+    Param("lfu-log-factor", _keyspace("lfu_log_factor"), IntKind(0, INT_MAX),
+          _set_keyspace("lfu_log_factor")),
+    Param("lfu-decay-time", _keyspace("lfu_decay_time"), IntKind(0, INT_MAX),
+          _set_keyspace("lfu_decay_time")),
     Param("latency-tracking", lambda s: _yesno(s.latency.tracking), BoolKind(),
           latency.set_tracking),
     Param("latency-tracking-info-percentiles", latency.get_percentiles, PercentilesKind(),

@@ -5,7 +5,7 @@ real Redis RESTOREs here and ours RESTOREs there. RESTORE checks, in Redis's ord
 (REPLACE ABSTTL IDLETIME FREQ; IDLETIME and FREQ exclude each other), BUSYKEY, the TTL, the
 payload's version and CRC, its body. A TTL already in the past stores nothing (and REPLACE still
 deletes the old key). IDLETIME applies under LRU-type policies and FREQ under LFU ones, as Redis's
-objectSetLRUOrLFU; our access counter holds 0..3 (S3-FIFO), so a FREQ above 3 reads back as 3.
+objectSetLRUOrLFU; FREQ sets the Redis LFU counter (store/lfu.py), capped at 255.
 """
 
 from __future__ import annotations

@@ -335,7 +335,7 @@ def object_freq(c: ClientState, argv: list) -> object:
         raise RespError("ERR An LFU maxmemory policy is not selected, access frequency not "
                         "tracked. Please note that when switching between policies at runtime "
                         "LRU and LFU data will take some time to adjust.")
-    return item.frequency
+    return c.server.keyspace.lfu_frequency(item)
 
 
 _OBJECT_HELP = [

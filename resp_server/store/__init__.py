@@ -61,9 +61,9 @@ Imports: `from resp_server.store import Keyspace, OOMError, Item, Reservation`.
          keys_overhead_bytes, pinned_zombies, reservations
   info_slabs(): per class with pages: class, chunk_size, chunks_per_page, pages, chunks_used,
          chunks_free, items, evictions, bytes_wasted, pages_moved_in, pages_moved_out
-  Item.atime_ms (OBJECT IDLETIME = now - atime_ms), Item.frequency (OBJECT FREQ, 0..3 S3-FIFO
-         counter), Item.refcount (pins)
-  used_memory counts KEY_OVERHEAD (400) + len(key) bytes per key on top of slab pages.
+  Item.atime_ms (OBJECT IDLETIME = now - atime_ms), Item.lfu (OBJECT FREQ: Redis's LFU counter under
+         an LFU policy, lfu.py), Item.refcount (pins)
+  used_memory counts KEY_OVERHEAD + len(key) bytes per key on top of slab pages.
 Warm restart (--memory-file): `warm.open_keyspace(cfg) -> (Keyspace, WarmStore | None)`; the
   WarmStore's close(ks, save) at exit writes the metadata and the clean marker (see warm.py,
   memfile.py; adoption.py is the keyspace's side).

@@ -25,6 +25,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from resp_server.store import lfu
 from resp_server.store.accounting import KEY_OVERHEAD
 from resp_server.store.items import Item
 from resp_server.store.slabs import HANDLE_SHIFT, INDEX_MASK
@@ -46,11 +47,13 @@ class AdoptionMixin:
     _policy_name: str
     _last_stamp: int
     _maxmemory: int
+    _lfu: bool
     dbs: list[Db]
     key_bytes: int
     _adopt_members: int = 0                  # policy memberships the adopted items need
 
     if TYPE_CHECKING:
+        def clock(self) -> int: ...
         def _shrink_to_cap(self) -> None: ...
         def _peak(self) -> None: ...
 
@@ -90,6 +93,7 @@ class AdoptionMixin:
         out = []
         key_bytes = members = 0
         last = self._last_stamp
+        lfu_field = lfu.fresh(self.clock()) if self._lfu else 0   # not saved: restarts at 5
         for db, key, chunks, cls, length, expire_at, stamp, freq in rows:
             d = dbs[db]
             item = Item(s, key, length, chunks, cls)
@@ -111,6 +115,7 @@ class AdoptionMixin:
             item.expire_at = expire_at
             item.stamp = stamp
             item.freq = freq
+            item.lfu = lfu_field
             key_bytes += KEY_OVERHEAD + len(key)
             d.add(item)
             if stamp > last:

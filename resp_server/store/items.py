@@ -14,7 +14,8 @@ in place; unlinked while pinned it becomes a zombie whose chunks are freed by th
 `stamp` orders accesses exactly: clock ms << STAMP_TICK_BITS, or one more than the previous
 stamp when that is not larger (several accesses in one millisecond, a wall clock stepping back),
 so stamps strictly increase; `atime_ms` (OBJECT IDLETIME) is `stamp >> BITS`.
-`freq` is the S3-FIFO 2-bit access counter (OBJECT FREQ).
+`freq` is the S3-FIFO 2-bit access counter; `lfu` is Redis's LFU field, kept only under an LFU
+policy (lfu.py, OBJECT FREQ).
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def _chain_views(s: SlabAllocator, chunks: tuple[int, ...], cls: int, length: in
 class Item(Chunked):
     """A value linked under a key (see module docstring for pins and zombies)."""
 
-    __slots__ = ("key", "db", "expire_at", "refcount", "stamp", "freq", "seq", "ttl_idx")
+    __slots__ = ("key", "db", "expire_at", "refcount", "stamp", "freq", "lfu", "seq", "ttl_idx")
 
     def __init__(self, slabs: SlabAllocator, key: bytes, length: int, chunks: tuple[int, ...],
                  cls: int) -> None:
@@ -100,6 +101,7 @@ class Item(Chunked):
         self.refcount = 0                  # pins held by readers (connections sending it)
         self.stamp = 0                     # last access (strictly increasing, see above)
         self.freq = 0                      # S3-FIFO access counter, 0..3
+        self.lfu = 0                       # (minutes << 8) | counter under LFU policies (lfu.py)
         self.seq = 0                       # insertion sequence in its db (SCAN cursor order)
         self.ttl_idx = -1                  # index in the db's TTL array, -1 without TTL
 
@@ -107,11 +109,6 @@ class Item(Chunked):
     def atime_ms(self) -> int:
         """Last access time (ms since the epoch), for OBJECT IDLETIME."""
         return self.stamp >> STAMP_TICK_BITS
-
-    @property
-    def frequency(self) -> int:
-        """Access frequency counter, for OBJECT FREQ."""
-        return self.freq
 
     @property
     def linked(self) -> bool:

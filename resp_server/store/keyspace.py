@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from resp_server.config import StoreConfig
+from resp_server.store import lfu
 from resp_server.store.accounting import (
     KEY_OVERHEAD,
     RESERVED_KEY_BYTES,
@@ -40,7 +41,7 @@ from resp_server.store.expiry import ExpiryMixin
 from resp_server.store.items import STAMP_TICK_BITS, Item, OOMError, Reservation
 from resp_server.store.keyops import KeyOpsMixin
 from resp_server.store.leases import Leases
-from resp_server.store.ordering import OrderingMixin
+from resp_server.store.ordering import LFU_POLICIES, OrderingMixin
 from resp_server.store.pins import PinsMixin
 from resp_server.store.policy import Policy, make_policy
 from resp_server.store.slabs import HANDLE_SHIFT, INDEX_MASK, SlabAllocator, class_sizes
@@ -69,6 +70,9 @@ class Keyspace(KeyOpsMixin, ExpiryMixin, AllocMixin, PinsMixin, OrderingMixin, A
         self.dbs = [Db(i) for i in range(cfg.databases)]
         self._policy_name = cfg.policy
         self._policies: list[Policy] = [make_policy(cfg.policy) for _ in sizes]
+        self._lfu = cfg.policy in LFU_POLICIES
+        self.lfu_log_factor = cfg.lfu_log_factor      # CONFIG SET lfu-log-factor / -decay-time
+        self.lfu_decay_time = cfg.lfu_decay_time
         self._maxmemory = cfg.maxmemory
         self.key_bytes = 0                            # accounted overhead of linked items + zombies
         self.pinned_items = 0                         # items with refcount > 0 (linked or zombie)
@@ -153,6 +157,8 @@ class Keyspace(KeyOpsMixin, ExpiryMixin, AllocMixin, PinsMixin, OrderingMixin, A
         if stamp <= self._last_stamp:
             stamp = self._last_stamp + 1
         item.stamp = self._last_stamp = stamp
+        if self._lfu:
+            item.lfu = lfu.accessed(item.lfu, now, self.lfu_log_factor, self.lfu_decay_time)
         cls = item.cls
         pol = self._policies[cls]
         if pol.touches:
@@ -331,13 +337,13 @@ class Keyspace(KeyOpsMixin, ExpiryMixin, AllocMixin, PinsMixin, OrderingMixin, A
 
     def restore_access(self, item: Item, atime_ms: int | None, freq: int | None) -> None:
         """RESTORE's IDLETIME / FREQ: file a linked item as last accessed at `atime_ms` and/or
-        with access counter `freq` (capped at the policy's counter range, 0..3)."""
+        with LFU counter `freq` (capped at 255, lfu.py)."""
         self._policy_remove(item, False)
         if atime_ms is not None:
             item.stamp = max(0, atime_ms) << STAMP_TICK_BITS
         self._policy_insert(item)
         if freq is not None:
-            item.freq = min(freq, 3)
+            self.set_lfu_frequency(item, freq)
 
     def set_expire(self, db: int, key: bytes, at_ms: int | None) -> bool:
         """Set (or with None remove) a key's TTL; a time already past deletes the key.

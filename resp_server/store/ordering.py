@@ -4,7 +4,8 @@ Every access gives an item a fresh stamp (clock ms << STAMP_TICK_BITS, or one mo
 stamp), so stamps strictly increase and exact LRU orders by them. A single-chunk item is a member
 of its class's policy; a chained item of its tail class's and of the largest class's (a chain
 frees memory in both). The policies themselves live in policy.py / lru.py / s3fifo.py; this
-module only inserts, touches and removes. Invariant (checks.py): the policies hold exactly the
+module only inserts, touches and removes. Under an LFU policy it also keeps each item's Redis LFU
+counter (lfu.py) for OBJECT FREQ. Invariant (checks.py): the policies hold exactly the
 linked items, each in the classes `_policy_classes` names.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from resp_server.config import POLICIES
+from resp_server.store import lfu
 from resp_server.store.items import STAMP_TICK_BITS, Chunked, Item
 from resp_server.store.policy import Policy, make_policy
 
@@ -28,6 +30,9 @@ class OrderingMixin:
     _policies: list[Policy]
     _policy_name: str
     _last_stamp: int
+    _lfu: bool                      # an LFU policy is selected: keep Item.lfu
+    lfu_log_factor: int
+    lfu_decay_time: int
     leases: Leases
 
     if TYPE_CHECKING:
@@ -44,6 +49,20 @@ class OrderingMixin:
                 new.insert(item)
             self._policies[cid] = new
         self._policy_name = name
+        was_lfu, self._lfu = self._lfu, name in LFU_POLICIES
+        if self._lfu and not was_lfu:
+            field = lfu.fresh(self.clock())
+            for pol in self._policies:
+                for item in pol:
+                    item.lfu = field
+
+    def lfu_frequency(self, item: Item) -> int:
+        """OBJECT FREQ: the item's LFU counter decayed to now (not stored)."""
+        return lfu.decayed(item.lfu, self.clock(), self.lfu_decay_time)
+
+    def set_lfu_frequency(self, item: Item, counter: int) -> None:
+        """RESTORE ... FREQ: the item's LFU counter, capped at 255, stamped now."""
+        item.lfu = lfu.fresh(self.clock(), counter)
 
     def bump(self, item: Item, now: int) -> None:
         """An access to a live item at time `now` (ms): new stamp, LRU/frequency bump; a read
@@ -51,6 +70,8 @@ class OrderingMixin:
         if self.leases.deadlines and self.leases.release(item):
             self.unpin(item)
         item.stamp = self._stamp_at(now)
+        if self._lfu:
+            item.lfu = lfu.accessed(item.lfu, now, self.lfu_log_factor, self.lfu_decay_time)
         pols = self._policies
         if pols[item.cls].touches:
             pols[item.cls].touch(item)
@@ -77,6 +98,8 @@ class OrderingMixin:
         return (item.cls,)
 
     def _policy_insert(self, item: Item) -> None:
+        if self._lfu:
+            item.lfu = lfu.fresh(self.clock())
         if len(item.chunks) == 1:
             self._policies[item.cls].insert(item)
             return
@@ -89,6 +112,9 @@ class OrderingMixin:
             return
         for cid in self._policy_classes(item):
             self._policies[cid].remove(item, evicted)
+
+
+LFU_POLICIES = ("allkeys-lfu", "volatile-lfu")
 
 
 def _stamp_of(item: Item) -> int:

@@ -427,9 +427,11 @@ def test_item_exposes_idle_time_and_frequency() -> None:
     ks.store(0, b"k", b"v")
     clock.advance(5000)
     item = ks.peek(0, b"k")
-    assert clock.t - item.atime_ms == 5000 and item.frequency == 0  # type: ignore[union-attr]
-    ks.lookup(0, b"k")
-    assert item.atime_ms == clock.t and item.frequency == 1  # type: ignore[union-attr]
+    assert clock.t - item.atime_ms == 5000 and ks.lfu_frequency(item) == 5  # type: ignore[arg-type]
+    ks.lookup(0, b"k")                   # at the initial count the increment is certain
+    assert item.atime_ms == clock.t and ks.lfu_frequency(item) == 6  # type: ignore[union-attr, arg-type]
+    clock.advance(4 * 60_000)            # lfu-decay-time 1: one step per idle minute
+    assert ks.lfu_frequency(item) == 2  # type: ignore[arg-type]
 
 
 def test_prealloc_fills_pool_and_is_reused() -> None:

@@ -37,8 +37,9 @@ from typing import TYPE_CHECKING, Protocol
 from resp_server.client import ClientState
 from resp_server.commands import fastpath
 from resp_server.commands.connection import client_info_line
-from resp_server.commands.dispatch import BIGVALUE_COMMANDS, discard_multi, execute
+from resp_server.commands.dispatch import BIGVALUE_COMMANDS, execute
 from resp_server.commands.pause import POSTPONED
+from resp_server.commands.transactions import discard_transaction
 from resp_server.config import OutputLimit
 from resp_server.flow_control import FlowControl
 from resp_server.input_buffer import InputBuffer, Watermark
@@ -151,7 +152,7 @@ class Connection(asyncio.BufferedProtocol):
         self._drop_postponed()
         c = self.client
         if c is not None:
-            discard_multi(c)       # releases queued big values, unwatches
+            discard_transaction(c)       # releases queued big values, unwatches
             self.state.monitors.discard(c)
             self.state.clients.pop(c.id, None)
             c.conn = None          # no cycle: a closed connection is freed by refcount at once

@@ -1,6 +1,7 @@
 """Kinds of configuration values: how redis.conf, the command line and CONFIG SET parse a value.
 
-One `Kind` per value shape (integer in a range, memory size, yes/no, enum, percentage-or-bytes,
+A `Param` is one CONFIG parameter: its name, CONFIG GET's getter, its Kind and CONFIG SET's
+setter (commands/config_cmd.py holds the table). One `Kind` per value shape (integer in a range, memory size, yes/no, enum, percentage-or-bytes,
 keyspace-event flags). `parse(text)` returns the value or raises ValueError carrying Redis 7.0's
 wording for that shape, so the start-up error and CONFIG SET's error read the same as Redis's.
 `show(value)` is the canonical text CONFIG GET and CONFIG REWRITE print.
@@ -8,7 +9,9 @@ wording for that shape, so the start-up error and CONFIG SET's error read the sa
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from resp_server.config import parse_size
 
@@ -144,3 +147,19 @@ def events_text(flags: int) -> str:
     else:
         out = "".join(ch for ch, bit in _EVENT_BITS.items() if flags & bit)
     return out + "".join(ch for ch, bit in _KEY_BITS.items() if flags & bit)
+
+
+Getter = Callable[[Any], str]             # ServerState -> CONFIG GET's text
+Setter = Callable[[Any, object], None]    # (ServerState, parsed value) -> None; may raise ValueError
+
+
+@dataclass(frozen=True)
+class Param:
+    """A runtime parameter: `apply` is None for immutable ones."""
+
+    name: str
+    get: Getter
+    kind: Kind = Kind()
+    apply: Setter | None = None          # None: immutable
+    same_ok: bool = False                # immutable here, but setting its current value is OK
+                                         # (Redis can change it at runtime; we cannot)

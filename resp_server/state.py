@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from resp_server.commands.pause import ClientPause
 from resp_server.config import ServerConfig
 from resp_server.latency import Latency
 from resp_server.ops import OpsSettings
+from resp_server.pause import ClientPause
 from resp_server.stats import Slowlog, Stats
 from resp_server.store.keyspace import Keyspace
 from resp_server.store.warm import open_keyspace
@@ -67,7 +67,7 @@ class ServerState:
         self.monitors: set[Watcher] = set()           # clients in MONITOR
         self.watchers: dict[tuple[int, bytes], set[Watcher]] = {}
         self.next_client_id = 1
-        self.pause = ClientPause()                   # CLIENT PAUSE (commands/pause.py)
+        self.pause = ClientPause()                   # CLIENT PAUSE (pause.py, commands/pause.py)
         self.active_expire = True                    # DEBUG SET-ACTIVE-EXPIRE 0 stops the cycle
         self.shutdown_requested: Callable[[], None] | None = None   # set by server.py
         self.ops = OpsSettings(config)           # logfile/debug/notify/... settings (ops.py)

@@ -1,6 +1,6 @@
 """Offline replay of prefix-cache traces against the server's own eviction policy classes.
 
-`simulate(trace, capacity, policy)` drives one policy object (resp_server.store.policy.make_policy,
+`simulate(trace, capacity, policy)` drives one policy object (resp_server.store.policies.make_policy,
 the same code the server runs per slab class) with the LMCache protocol W5 sends: count the
 leading chunks present (no access), access them in order, insert the missing chunks after them,
 evicting through `evict_step()` whenever the cache holds `capacity` chunks. `belady()` is the
@@ -21,7 +21,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from resp_server.store.policy import Policy, make_policy
+from resp_server.store.policies import make_policy
+from resp_server.store.policy import Policy
 
 from . import traces
 

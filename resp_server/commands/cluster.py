@@ -18,6 +18,7 @@ from resp_server.cluster import replies
 from resp_server.cluster.slots import SLOTS, key_slot
 from resp_server.commands.args import SubTable, parse_ll
 from resp_server.commands.table import spec
+from resp_server.kinds import IntKind, Kind, Param
 from resp_server.resp.replies import ERR_NOT_INT, OK, RespError, Status, Verbatim
 
 if TYPE_CHECKING:
@@ -188,8 +189,6 @@ def _set_announce_port(s, v: object) -> None:
 
 def cluster_params() -> list:
     """cluster-* CONFIG GET/SET parameters; a bad cluster-nodes changes nothing."""
-    from resp_server.commands.config_cmd import IntKind, Kind, Param
-
     def announce(attr: str, default: str):
         return lambda s: str(getattr(s.cluster, attr) if s.cluster is not None else default)
 

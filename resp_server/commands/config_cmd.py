@@ -10,8 +10,7 @@ always "" and `appendonly` always "no" (redis-benchmark reads both).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from resp_server import logsetup
@@ -26,10 +25,13 @@ from resp_server.kinds import (
     BoolKind,
     EnumKind,
     EventsKind,
+    Getter,
     IntKind,
     Kind,
     MemKind,
+    Param,
     PercentMemKind,
+    Setter,
 )
 from resp_server.resp.replies import ERR_SYNTAX, OK, RespError
 
@@ -40,20 +42,6 @@ if TYPE_CHECKING:
 HZ_MIN, HZ_MAX = 1, 500      # Redis clamps hz into this range (server.h CONFIG_MIN_HZ/MAX_HZ)
 MIB = 1024 * 1024
 ERR_PORT = "Unable to listen on this port. Check server logs."
-
-
-Getter = Callable[["ServerState"], str]
-Setter = Callable[["ServerState", object], None]
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    get: Getter
-    kind: Kind = Kind()
-    apply: Setter | None = None          # None: immutable
-    same_ok: bool = False                # immutable here, but setting its current value is OK
-                                         # (Redis can change it at runtime; we cannot)
 
 
 def _const(value: str) -> Getter:
@@ -227,6 +215,7 @@ PARAMS: list[Param] = [
     Param("memory-file", _store("memory_file"), Kind(), same_ok=True),   # mapped at start
 ]
 BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
+GETTERS = {p.name: p.get for p in PARAMS}
 
 
 def config_get(c: ClientState, argv: list) -> object:
@@ -311,7 +300,7 @@ CONFIG = SubTable("config", {
     "get": (config_get, -3),
     "set": (config_set, -4),
     "resetstat": (config_resetstat, 2),
-    "rewrite": (config_rewrite, 2),
+    "rewrite": (lambda c, argv: config_rewrite(c, GETTERS), 2),
     "help": (lambda c, argv: help_reply("config", _HELP), 2),
 })
 

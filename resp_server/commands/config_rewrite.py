@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable, Mapping
 from dataclasses import MISSING, fields
 from typing import TYPE_CHECKING
 
@@ -117,9 +118,8 @@ def new_file_lines(old: list[str], values: dict[str, str], cfg: ServerConfig,
     return out
 
 
-def _current(s: ServerState) -> dict[str, str]:
-    from resp_server.commands.config_cmd import BY_NAME
-    return {name: BY_NAME[name].get(s) for name in REWRITTEN if name in BY_NAME}
+def _current(s: ServerState, getters: Mapping[str, Callable[[ServerState], str]]) -> dict[str, str]:
+    return {name: getters[name](s) for name in REWRITTEN if name in getters}
 
 
 def rewrite_file(path: str, lines: list[str]) -> None:
@@ -142,7 +142,9 @@ def rewrite_file(path: str, lines: list[str]) -> None:
         raise
 
 
-def config_rewrite(c: ClientState, argv: list) -> object:
+def config_rewrite(c: ClientState, getters: Mapping[str, Callable[[ServerState], str]]) -> object:
+    """CONFIG REWRITE: the config file with every parameter in REWRITTEN set to what `getters`
+    (CONFIG GET's, by name) show now."""
     s = c.server
     path = s.ops.config_file
     if not path:
@@ -154,7 +156,7 @@ def config_rewrite(c: ClientState, argv: list) -> object:
         old = []
     except OSError as e:
         raise RespError(f"ERR Rewriting config file: {e.strerror}") from None
-    values = _current(s)
+    values = _current(s, getters)
     values["client-output-buffer-limit"] = ""
     try:
         rewrite_file(path, new_file_lines(old, values, s.config, s.client_output_buffer_limit))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from resp_server.cluster import refuse_in_cluster
 from resp_server.commands.args import (
     LLONG_MAX,
     SubTable,
@@ -24,6 +23,7 @@ from resp_server.commands.args import (
     text,
 )
 from resp_server.commands.pause import client_pause, client_reply, client_unpause
+from resp_server.commands.routing import refuse_in_cluster
 from resp_server.commands.table import spec
 from resp_server.config import REDIS_COMPAT_VERSION
 from resp_server.resp.replies import (

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from resp_server.commands import latency
 from resp_server.commands.args import lower
+from resp_server.commands.table import TABLE
 from resp_server.config import REDIS_COMPAT_VERSION, VERSION
 from resp_server.resp.replies import Verbatim
 
@@ -166,7 +167,6 @@ def _no_scripting() -> list[tuple[str, object]]:
 def _dirty(s: ServerState) -> int:
     """Write commands run since start (Redis's rdb_changes_since_last_save, never saved), with
     the corrections of writes that made no change or several (Stats.dirty_adjust)."""
-    from resp_server.commands.dispatch import TABLE
 
     return s.stats.dirty_adjust + sum(st.calls for name, st in s.stats.commands.items()
                if (sp := TABLE.get(name.encode())) is not None and "write" in sp.flags)

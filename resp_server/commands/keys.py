@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from resp_server.cluster import refuse_in_cluster
 from resp_server.commands.args import (
     LLONG_MAX,
     LLONG_MIN,
@@ -31,6 +30,7 @@ from resp_server.commands.db import (
     read_notouch,
 )
 from resp_server.commands.glob import is_literal, matcher
+from resp_server.commands.routing import refuse_in_cluster
 from resp_server.commands.table import spec
 from resp_server.resp.replies import ERR_DB_INDEX, ERR_NO_KEY, ERR_SYNTAX, OK, RespError, Status
 

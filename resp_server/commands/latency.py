@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from resp_server.commands.args import SUBTABLES, SubTable, help_reply, lower, text
 from resp_server.commands.docs import DOCS, A, Doc
 from resp_server.commands.latency_report import doctor, graph
-from resp_server.commands.table import spec
+from resp_server.commands.table import TABLE, spec
 from resp_server.latency import cdf, format_percentile, percentiles_line
 from resp_server.resp.replies import RespError, Verbatim
 
@@ -81,7 +81,6 @@ def _histogram_names(s: ServerState, argv: list) -> list[str]:
     with_data = {n for n, st in s.stats.commands.items() if st.hist}
     if len(argv) == 2:
         return sorted(with_data)
-    from resp_server.commands.dispatch import TABLE
 
     out: list[str] = []
     for raw in argv[2:]:

@@ -1,6 +1,6 @@
 """CLIENT PAUSE / UNPAUSE and CLIENT REPLY ON|OFF|SKIP (networking.c), as in Redis 7.0.
 
-Pause: one server-wide state (`ClientPause`, in ServerState.pause) - a mode, WRITE or ALL, and an
+Pause: one server-wide state (`ClientPause` in resp_server/pause.py, ServerState.pause) - a mode, WRITE or ALL, and an
 end time in ms. A new pause keeps the more restrictive mode and the later end (pauseClients).
 While it lasts, the dispatcher asks `must_wait` before running (or queueing) a command that
 passed its arity, auth and OOM checks: under ALL every command waits (CLIENT UNPAUSE too, as in
@@ -18,18 +18,16 @@ reply is NO_REPLY, which the encoder writes as nothing.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import TYPE_CHECKING
 
 from resp_server.commands.args import arg_bytes, get_ll
+from resp_server.pause import PAUSE_ALL, PAUSE_OFF, PAUSE_WRITE
 from resp_server.resp.replies import ERR_SYNTAX, NO_REPLY, OK, RespError
 
 if TYPE_CHECKING:
     from resp_server.client import ClientState
     from resp_server.commands.table import CommandSpec
 
-PAUSE_OFF, PAUSE_WRITE, PAUSE_ALL = 0, 1, 2
 REPLY_ON, REPLY_OFF, REPLY_SKIP_NEXT, REPLY_SKIP = 0, 1, 2, 3
 
 
@@ -41,72 +39,6 @@ class _Postponed:
 POSTPONED = _Postponed()
 """The dispatcher's answer for a command held by CLIENT PAUSE (never encoded: the connection
 keeps the command and runs it again when `resume_postponed` is called)."""
-
-
-class ClientPause:
-    """The server's pause state and the connections waiting for it to end."""
-
-    def __init__(self) -> None:
-        self.mode = PAUSE_OFF
-        self.end = 0.0                    # time.monotonic() at which the pause ends
-        self.waiting: dict[object, None] = {}   # connections holding a postponed command
-        self._timer: asyncio.TimerHandle | None = None
-
-    def active_mode(self) -> int:
-        """The mode in force now (an expired pause is ended here, lazily)."""
-        if self.mode and time.monotonic() >= self.end:
-            self.unpause()
-        return self.mode
-
-    def pause(self, mode: int, ms: int) -> None:
-        self.active_mode()                # an expired pause must not lend its mode
-        end = time.monotonic() + ms / 1000
-        self.mode = max(self.mode, mode)
-        self.end = max(self.end, end) if self.mode else end
-        self._arm()
-
-    def _arm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:              # no loop (unit tests): ended lazily by active_mode
-            return
-        self._timer = loop.call_at(loop.time() + max(0.0, self.end - time.monotonic()),
-                                   self._expire)
-
-    def _expire(self) -> None:
-        self._timer = None
-        if time.monotonic() >= self.end:
-            self.unpause()
-        else:
-            self._arm()
-
-    def unpause(self) -> None:
-        """End the pause and resume the waiting connections, oldest first (from the event loop,
-        not inside the command that ended it)."""
-        self.mode = PAUSE_OFF
-        self.end = 0.0
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        waiting, self.waiting = self.waiting, {}
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        for conn in waiting:
-            resume = conn.resume_postponed  # type: ignore[attr-defined]
-            if loop is not None:
-                loop.call_soon(resume)
-            else:
-                resume()
-
-    def wait(self, conn: object) -> None:
-        self.waiting[conn] = None
-
-    def forget(self, conn: object) -> None:
-        self.waiting.pop(conn, None)
 
 
 def must_wait(c: ClientState, spec: CommandSpec) -> bool:

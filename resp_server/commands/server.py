@@ -53,7 +53,7 @@ LFU_POLICIES = ("allkeys-lfu", "volatile-lfu")
 
 
 def _table() -> dict[bytes, CommandSpec]:
-    from resp_server.commands.dispatch import TABLE
+    from resp_server.commands.table import TABLE
 
     return TABLE
 

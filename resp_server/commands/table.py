@@ -15,7 +15,9 @@ object in argv and passes it to Keyspace.store() (adopted, no copy). For other c
 dispatcher turns it into bytes before the call. Reservations left unused are released by the
 dispatcher after the call.
 
-Each command module exports COMMANDS: list[CommandSpec]; this module joins them into TABLE.
+Each command module exports COMMANDS: list[CommandSpec]; registry.py joins them into TABLE,
+which lives here so that handlers reading the table (COMMAND, INFO commandstats, LATENCY) need
+not import the modules that fill it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 Handler = Callable[..., object]
+TABLE: dict[bytes, CommandSpec] = {}
+"""name (lower-case bytes) -> spec; filled once by registry.install() (dispatch.py imports it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,31 +63,3 @@ def spec(name: str, handler: Handler, arity: int, flags: str = "", keys: tuple[i
     """Shorthand used by the command modules' COMMANDS lists."""
     return CommandSpec(name, handler, arity, frozenset(flags.split()), *keys, group=group,
                        summary=summary, since=since)
-
-
-def build_table() -> dict[bytes, CommandSpec]:
-    """name (lower-case bytes) -> spec, from every command module."""
-    from resp_server.commands import (
-        bitfield,
-        bits,
-        cluster,
-        connection,
-        docs_cluster,  # noqa: F401 - COMMAND INFO/DOCS data of the CLUSTER subcommands
-        docs_more,  # noqa: F401 - COMMAND INFO/DOCS data of bits, bitfield, lcs, dump, migrate
-        dump,
-        keys,
-        latency,
-        lcs,
-        migrate,
-        server,
-        strings,
-        transactions,
-    )
-
-    table: dict[bytes, CommandSpec] = {}
-    for module in (strings, keys, transactions, connection, server, bits, bitfield, lcs,
-                   dump, migrate, cluster, latency):
-        for s in module.COMMANDS:
-            assert s.name.encode() not in table, f"duplicate command {s.name}"
-            table[s.name.encode()] = s
-    return table

@@ -1,7 +1,7 @@
 """MULTI / EXEC / DISCARD / WATCH / UNWATCH (multi.c).
 
 The dispatcher queues commands while `client.multi` is a list; EXEC runs them through
-`dispatch.call` (stats, slowlog and MONITOR as for any command) and replies with the array of
+`call.call` (stats, slowlog and MONITOR as for any command) and replies with the array of
 their replies. EXEC aborts with EXECABORT when a command failed to queue, with a null array when
 a WATCHed key changed (the keyspace's on_modify hook sets `watch_dirty`). Out of memory, the
 dispatcher refuses what a client in MULTI sends (except EXEC, DISCARD, QUIT, RESET), which flags
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from resp_server.commands.call import call, release_unused
 from resp_server.commands.db import is_item
 from resp_server.commands.table import spec
 from resp_server.resp.replies import NULL_ARRAY, OK, RespError
@@ -32,18 +33,10 @@ if TYPE_CHECKING:
 ERR_EXECABORT = "EXECABORT Transaction discarded because of previous errors."
 
 
-def _release_queued(c: ClientState) -> None:
-    """Give back big-value reservations held by queued commands that will never run."""
-    ks = c.server.keyspace
-    for _, argv in c.multi or ():
-        for a in argv:
-            if not isinstance(a, bytes) and hasattr(a, "views") and not getattr(a, "consumed", False):
-                ks.release(a)
-
-
 def discard_transaction(c: ClientState) -> None:
     """discardTransaction: drop the queue, leave MULTI state, forget WATCHed keys."""
-    _release_queued(c)
+    for _, queued in c.multi or ():
+        release_unused(c, queued)
     c.multi = None
     c.multi_error = False
     c.server.unwatch_all(c)
@@ -66,8 +59,6 @@ def discard(c: ClientState, argv: list) -> object:
 
 def exec_cmd(c: ClientState, argv: list) -> object:
     """EXEC: run the queue atomically, or abort as Redis does."""
-    from resp_server.commands.dispatch import call
-
     if c.multi is None:
         raise RespError("ERR EXEC without MULTI")
     if c.multi_error:

@@ -20,13 +20,20 @@ policy (lfu.py, OBJECT FREQ).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from resp_server.store.slabs import HANDLE_SHIFT, INDEX_MASK
 
 if TYPE_CHECKING:
-    from resp_server.store.db import Db
     from resp_server.store.slabs import SlabAllocator
+
+
+class Home(Protocol):
+    """What an item knows of the database holding it (db.py's Db)."""
+
+    index: int
+
+    def remove(self, item: Item) -> None: ...
 
 STAMP_TICK_BITS = 20   # room for 1M accesses per millisecond before the ms part creeps (Python: ~10k)
 
@@ -96,7 +103,7 @@ class Item(Chunked):
         self.chunks = chunks
         self.cls = cls
         self.key = key
-        self.db: Db | None = None          # database holding the item; None when unlinked
+        self.db: Home | None = None          # database holding the item; None when unlinked
         self.expire_at: int | None = None  # absolute ms, None = no TTL
         self.refcount = 0                  # pins held by readers (connections sending it)
         self.stamp = 0                     # last access (strictly increasing, see above)

@@ -43,7 +43,8 @@ from resp_server.store.keyops import KeyOpsMixin
 from resp_server.store.leases import Leases
 from resp_server.store.ordering import LFU_POLICIES, OrderingMixin
 from resp_server.store.pins import PinsMixin
-from resp_server.store.policy import Policy, make_policy
+from resp_server.store.policies import make_policy
+from resp_server.store.policy import Policy
 from resp_server.store.slabs import HANDLE_SHIFT, INDEX_MASK, SlabAllocator, class_sizes
 
 if TYPE_CHECKING:

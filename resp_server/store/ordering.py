@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from resp_server.config import POLICIES
 from resp_server.store import lfu
 from resp_server.store.items import STAMP_TICK_BITS, Chunked, Item
-from resp_server.store.policy import Policy, make_policy
+from resp_server.store.policies import make_policy
+from resp_server.store.policy import Policy
 
 if TYPE_CHECKING:
     from resp_server.store.leases import Leases

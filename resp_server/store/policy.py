@@ -1,4 +1,4 @@
-"""Eviction policy interface and factory: one policy object per slab class.
+"""The eviction policy interface: one policy object per slab class (policies.py builds them).
 
 A policy orders the items holding chunks of one class and names the next victim when that class
 needs memory (eviction runs in the allocation path, per class, as in memcached). A chained item
@@ -12,7 +12,7 @@ moves) and returns an evictable (unpinned, unleased, and for volatile policies T
 that is still a member - the keyspace then unlinks it, which calls `remove(item, evicted=True)`. Iteration yields the members from the eviction end (used to rebuild under a new policy
 and by check_invariants).
 
-Names (maxmemory-policy): allkeys-adaptive (the default, see config.py: ARC, exact LRU and S3-FIFO
+Names (maxmemory-policy, policies.py): allkeys-adaptive (the default, see config.py: ARC, exact LRU and S3-FIFO
 over the same members, the evicting one chosen by dueling shadow caches; adaptive.py),
 allkeys-arc (ARC alone), allkeys-lru (exact LRU), volatile-lru (exact LRU over keys with a TTL),
 noeviction (LRU order kept, evict_step() is always None), allkeys-s3fifo and allkeys-lfu (both
@@ -45,28 +45,6 @@ class Policy(Protocol):
     def __iter__(self) -> Iterator[Item]: ...
     def __contains__(self, item: object) -> bool: ...
     def check_invariants(self) -> None: ...
-
-
-def make_policy(name: str) -> Policy:
-    """A fresh, empty policy object for one class."""
-    from resp_server.store.adaptive import AdaptivePolicy
-    from resp_server.store.arc import ARCPolicy
-    from resp_server.store.lru import LRUPolicy
-    from resp_server.store.s3fifo import S3FIFOPolicy
-
-    if name == "allkeys-lru":
-        return LRUPolicy(name)
-    if name == "volatile-lru":
-        return LRUPolicy(name, volatile=True)
-    if name == "noeviction":
-        return LRUPolicy(name, evicts=False)
-    if name in ("allkeys-s3fifo", "allkeys-lfu"):
-        return S3FIFOPolicy(name)
-    if name == "allkeys-adaptive":
-        return AdaptivePolicy(name)
-    if name == "allkeys-arc":
-        return ARCPolicy(name)
-    raise ValueError(f"unknown maxmemory-policy {name!r}")
 
 
 def policy_state(policies: Sequence[Policy]) -> str:

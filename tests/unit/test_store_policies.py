@@ -12,7 +12,7 @@ from resp_server.store.automove import ClassStats, page_sources, reclaim_order
 from resp_server.store.items import Item
 from resp_server.store.keyspace import Keyspace
 from resp_server.store.lru import LRUPolicy
-from resp_server.store.policy import make_policy
+from resp_server.store.policies import make_policy
 from resp_server.store.s3fifo import S3FIFOPolicy
 from resp_server.store.slabs import SlabAllocator
 

@@ -1,5 +1,8 @@
 """getNodeByQuery: the one function that decides where a command goes in cluster mode.
 
+It lives with the commands because it reads the command table (key positions, EXEC's queue);
+the cluster package below it knows slots and topology, and nothing of commands or clients.
+
 The dispatcher calls `route(cluster, client, spec, argv)` for every command that passed the
 lookup, arity, auth and no-MULTI checks (Redis's place in processCommand). It walks the keys
 the command table names (CommandSpec first/last/step; a container's subcommand uses its key
@@ -20,6 +23,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from resp_server.cluster.slots import key_slot
+from resp_server.commands.docs import doc_of
+from resp_server.commands.migrate import migrate_keys
 from resp_server.resp.replies import RespError
 
 if TYPE_CHECKING:
@@ -34,8 +39,6 @@ ERR_UNBOUND = "CLUSTERDOWN Hash slot not served"
 def keys_of(spec: CommandSpec, argv: list) -> list:
     """The key arguments of a command (getKeysFromCommandWithSpecs for our commands)."""
     if "movablekeys" in spec.flags and spec.name == "migrate":
-        from resp_server.commands.migrate import migrate_keys  # migrateGetKeys: KEYS ...
-
         return [k for k, _ in migrate_keys(argv)]
     return [argv[i] for i in key_positions(spec, argv)]
 
@@ -56,8 +59,6 @@ def key_positions(spec: CommandSpec, argv: list) -> range | tuple[int, ...]:
 def _sub_positions(spec: CommandSpec, argv: list) -> tuple[int, ...]:
     if len(argv) < 2:
         return ()
-    from resp_server.commands.docs import doc_of
-
     sub = bytes(argv[1]).lower().decode("utf-8", "replace")
     out: list[int] = []
     for ks in doc_of(f"{spec.name}|{sub}").key_specs:
@@ -99,6 +100,13 @@ def route(cluster: ClusterState, client: ClientState, spec: CommandSpec,
     if owner == topo.myself:
         return None
     return RespError(f"MOVED {slot} {topo.nodes[owner].addr}")
+
+
+def refuse_in_cluster(c: ClientState, what: str) -> None:
+    """Raise Redis's "<what> is not allowed in cluster mode" when cluster mode is on (SELECT n,
+    MOVE, SWAPDB, COPY ... DB n)."""
+    if c.server.cluster is not None:
+        raise RespError(f"ERR {what} is not allowed in cluster mode")
 
 
 def owns_key(mask: bytearray, key: bytes) -> bool:

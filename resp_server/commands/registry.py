@@ -1,0 +1,39 @@
+"""The command registry: every command module's COMMANDS joined into table.TABLE.
+
+The top of the commands package: it imports every module that defines commands, and nothing
+imports it but the dispatcher. Command modules import table.py (their `spec` and, for
+introspection, TABLE), never this module, so the package has no import circle.
+"""
+
+from __future__ import annotations
+
+from resp_server.commands import (
+    bitfield,
+    bits,
+    cluster,
+    connection,
+    docs_cluster,  # noqa: F401 - COMMAND INFO/DOCS data of the CLUSTER subcommands
+    docs_more,  # noqa: F401 - COMMAND INFO/DOCS data of bits, bitfield, lcs, dump, migrate
+    dump,
+    keys,
+    latency,
+    lcs,
+    migrate,
+    server,
+    strings,
+    transactions,
+)
+from resp_server.commands.table import TABLE
+
+MODULES = (strings, keys, transactions, connection, server, bits, bitfield, lcs, dump, migrate,
+           cluster, latency)
+
+
+def install() -> None:
+    """Fill TABLE from every command module, once (a duplicate name is a programming error)."""
+    if TABLE:
+        return
+    for module in MODULES:
+        for s in module.COMMANDS:
+            assert s.name.encode() not in TABLE, f"duplicate command {s.name}"
+            TABLE[s.name.encode()] = s

@@ -9,28 +9,17 @@ dispatch through a `SubTable` of (handler, arity), which answers Redis's unknown
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from resp_server.resp.numbers import parse_ll
 from resp_server.resp.replies import ERR_DB_INDEX, ERR_NOT_INT, RespError, Status
 
 if TYPE_CHECKING:
     from resp_server.client import ClientState
 
-LLONG_MAX = (1 << 63) - 1
-LLONG_MIN = -(1 << 63)
 INT_MAX = (1 << 31) - 1
 INT_MIN = -(1 << 31)
-_LL_RE = re.compile(rb"-?[1-9][0-9]{0,19}|0")
-
-
-def parse_ll(arg: bytes) -> int | None:
-    """string2ll: the integer `arg` spells, or None when Redis would reject it."""
-    if len(arg) > 20 or not _LL_RE.fullmatch(arg):
-        return None
-    v = int(arg)
-    return v if LLONG_MIN <= v <= LLONG_MAX else None
 
 
 def get_ll(arg: bytes, err: str = ERR_NOT_INT) -> int:

@@ -20,9 +20,9 @@ from __future__ import annotations
 import struct
 from collections.abc import Sequence
 
-from resp_server.commands.args import parse_ll
 from resp_server.rdb import lzf
 from resp_server.rdb.crc64 import crc64, crc64_parts
+from resp_server.resp.numbers import parse_ll
 
 RDB_VERSION = 10                 # Redis 7.0
 RDB_TYPE_STRING = 0

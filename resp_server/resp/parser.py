@@ -24,17 +24,17 @@ ProtocolError with Redis's message; the connection replies it and closes that cl
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from resp_server.resp.batch import FAST_BATCH_MAX, HiredisBatch, parse_batch_py
 from resp_server.resp.inline import split_inline
+from resp_server.resp.numbers import parse_ll
 from resp_server.resp.sinks import BIG_ARG, ByteSink, DiscardSink
 
 __all__ = ["BIG_ARG", "ByteSink", "DiscardSink", "FixedLimits", "Limits", "ProtocolError",
-           "QueryBufferLimit", "RequestParser", "split_inline", "strict_int"]
+           "QueryBufferLimit", "RequestParser", "split_inline"]
 
 INLINE_MAX = 64 * 1024            # longest inline request / header line (Redis PROTO_INLINE_MAX_SIZE)
 MULTIBULK_MAX = 1024 * 1024       # most arguments in one request (Redis caps at INT_MAX; be sane)
@@ -201,7 +201,7 @@ class RequestParser:
             if end - pos > INLINE_MAX:
                 raise ProtocolError("ERR Protocol error: too big mbulk count string")
             return -pos - 1
-        n = strict_int(buf[pos + 1:nl])
+        n = parse_ll(buf[pos + 1:nl])
         if n is None:
             raise ProtocolError("ERR Protocol error: invalid multibulk length")
         if n > INT_MAX:
@@ -265,7 +265,7 @@ class RequestParser:
         return argv, pos
 
     def _bulk_len(self, buf: bytearray, pos: int, nl: int) -> int:
-        n = strict_int(buf[pos + 1:nl])
+        n = parse_ll(buf[pos + 1:nl])
         if n is None:
             raise ProtocolError("ERR Protocol error: invalid bulk length")
         if n < 0 or n > self.limits.proto_max_bulk_len:
@@ -319,12 +319,7 @@ class RequestParser:
         return (argv or None), nl + 1
 
 
-_STRICT_INT = re.compile(rb"-?(?:0|[1-9][0-9]{0,18})")
 
-
-def strict_int(text: bytes | bytearray) -> int | None:
-    """Redis's string2ll: optional '-', digits, no '+', spaces, underscores or leading zeros."""
-    return int(text) if _STRICT_INT.fullmatch(text) else None
 
 
 

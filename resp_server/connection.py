@@ -40,11 +40,11 @@ from resp_server.commands.connection import client_info_line
 from resp_server.commands.dispatch import BIGVALUE_COMMANDS, execute
 from resp_server.commands.pause import POSTPONED
 from resp_server.commands.transactions import discard_transaction
-from resp_server.config import OutputLimit
 from resp_server.flow_control import FlowControl
 from resp_server.input_buffer import InputBuffer, Watermark
 from resp_server.logsetup import failures
-from resp_server.resp.encoder import ReplyWriter
+from resp_server.output import OutputQueue
+from resp_server.output_limits import OutputLimitCheck
 from resp_server.resp.parser import (
     ByteSink,
     DiscardSink,
@@ -97,11 +97,9 @@ class Connection(asyncio.BufferedProtocol):
         self.client: ClientState | None = None
         self.inbuf = InputBuffer(server.read_buffer)   # unparsed input (input_buffer.py)
         self.parser = RequestParser(self._sink_for, self._release_sink, self.state)
-        self.writer = ReplyWriter(pin=self.keyspace.pin)
-        self.writer.stats = self.state.stats      # INFO stats kv_served_bytes & co
-        self.inflight: list = []           # pinned items whose memory the transport may still hold
-        self.inflight_bytes = 0
-        self.copied = 0                    # copied bytes written since the transport was last empty
+        self.out = OutputQueue(self.keyspace, self.state.stats, server.add_pinned, tls)
+        self.writer = self.out.writer      # replies are encoded here (output.py owns the pins)
+        self.limits = OutputLimitCheck()   # client-output-buffer-limit (output_limits.py)
         self.deferred: list = []           # parsed requests not yet run: reading paused mid-batch
         self.flow: FlowControl | None = None
         self.closing = False
@@ -111,7 +109,6 @@ class Connection(asyncio.BufferedProtocol):
         self.memory_wait_since = 0.0       # when a big argument started waiting for memory
         self.lowat = Watermark(None)       # SO_RCVLOWAT while a big value arrives (TCP only)
         self.write_queued = False          # in the server's write queue (replies written soon)
-        self.soft_limit_since = 0.0        # server.clock() when output reached the soft limit
         self.postponed: tuple[list, bool] | None = None   # request held by CLIENT PAUSE
 
     # --- lifecycle ----------------------------------------------------------------------------
@@ -145,10 +142,8 @@ class Connection(asyncio.BufferedProtocol):
         self.closing = True
         self.server.unregister(self)
         self.parser.close()
-        self._unpin_all()
-        _, pins = self.writer.take()
-        for item in pins:
-            self.keyspace.unpin(item)
+        self.out.close()
+        self._clear_limits()
         self._drop_postponed()
         c = self.client
         if c is not None:
@@ -201,7 +196,7 @@ class Connection(asyncio.BufferedProtocol):
         the kernel's receive queue, which a close would turn into a reset)."""
         t = self.transport
         if (t is None or t.is_closing() or self.processing or self.output_pending()
-                or self.input_pending() or self.deferred or self.inflight
+                or self.input_pending() or self.deferred or self.out.inflight
                 or self.flow.reading_paused or self in self.server.memory_waiters):
             return False
         sock = t.get_extra_info("socket")
@@ -226,8 +221,7 @@ class Connection(asyncio.BufferedProtocol):
             self.flush()
 
     def output_pending(self) -> int:
-        t = self.transport
-        return (t.get_write_buffer_size() if t is not None else 0) + self.writer.pending()
+        return self.out.pending(self.transport)
 
     def input_pending(self) -> int:
         """Bytes received and not yet parsed (Redis's qbuf): the unparsed tail of the read
@@ -459,48 +453,14 @@ class Connection(asyncio.BufferedProtocol):
         if not isinstance(sink, ByteSink) and not getattr(sink, "consumed", False):
             self.keyspace.release(sink)
 
-    # --- writing ------------------------------------------------------------------------------
+    # --- writing (output.py holds the replies and their pins) ----------------------------------
     def flush(self) -> None:
-        """Write the replies in the ReplyWriter (the server's write queue calls this too)."""
-        w = self.writer
-        t = self.transport
-        if not w.parts:                      # the common case: only small replies, one write
-            if not w.small:
-                return
-            data = bytes(w.small)
-            w.small.clear()
-            if t is None or t.is_closing():
-                return
-            t.write(data)
-            self.state.stats.total_net_output_bytes += len(data)
-            if self.inflight or t.get_write_buffer_size():
-                self._after_write(len(data))
-            return
-        parts, pins = w.take()
-        if t is None or t.is_closing():
-            for item in pins:
-                self.keyspace.unpin(item)
-            return
-        n = 0
-        for p in parts:
-            t.write(p)
-            n += len(p)
-        self.state.stats.total_net_output_bytes += n
-        pinned = 0
-        if pins:
-            pinned = sum(i.length for i in pins)
-            self.inflight.extend(pins)
-            self.inflight_bytes += pinned
-            self.server.add_pinned(pinned)
-        self._after_write(n if self.tls else n - pinned)   # TLS encrypts: every byte is a copy
-
-    def _after_write(self, copied: int) -> None:
-        pending = self.transport.get_write_buffer_size()
-        if pending == 0:
-            self._drained()
-            return
-        self.copied += copied
-        self._apply_backpressure(pending)
+        """Write the encoded replies (the server's write queue calls this too)."""
+        pending = self.out.flush(self.transport)
+        if pending > 0:
+            self._apply_backpressure(pending)
+        elif pending == 0:
+            self._clear_limits()
 
     def _apply_backpressure(self, pending: int) -> None:
         """Disconnect past client-output-buffer-limit; stop reading while pending copies exceed
@@ -511,66 +471,38 @@ class Connection(asyncio.BufferedProtocol):
             self.flow.pause_reading()
 
     def check_output_limits(self, pending: int) -> bool:
-        """Redis's checkClientOutputBufferLimits for the normal class, run when output is added
-        and by the server tick (clientsCron: a client that stopped reading adds nothing). Kills
-        the client, and says so, when its unsent replies reach the hard limit or have stayed at
-        the soft limit or above for more than soft-seconds."""
-        lim = self.state.client_output_buffer_limit.normal
-        hard = bool(lim.hard) and pending >= lim.hard
-        if not hard and not self._soft_limit_reached(pending, lim):
+        """Run when output is added and by the server tick (clientsCron); kills the client, and
+        says so, when it is over client-output-buffer-limit (output_limits.py)."""
+        lim = self.limits
+        was = lim.since
+        if not lim.over(pending, self.state.client_output_buffer_limit.normal, self.server.clock()):
+            if bool(lim.since) != bool(was):
+                self.server.watch_soft_limit(self, bool(lim.since))
             return False
         self.server.log.warning("Client %s closed for overcoming of output buffer limits.",
                                 client_info_line(self.client))
-        self._soft_limit_clear()
+        self._clear_limits()
         self.kill()
         return True
 
-    def _soft_limit_reached(self, pending: int, lim: OutputLimit) -> bool:
-        if not lim.soft or pending < lim.soft:
-            self._soft_limit_clear()
-            return False
-        now = self.server.clock()
-        if not self.soft_limit_since:
-            self.soft_limit_since = now
-            self.server.watch_soft_limit(self, True)
-            return False
-        return now - self.soft_limit_since > lim.soft_seconds
-
-    def _soft_limit_clear(self) -> None:
-        if self.soft_limit_since:
-            self.soft_limit_since = 0.0
-            self.server.watch_soft_limit(self, False)
-
     def _output_over_bounds(self, pending: int) -> bool:
-        """Do this client's unsent replies exceed the copied or pinned bounds?"""
         srv = self.server
-        return min(pending, self.copied) > srv.output_pause_copied or \
-            bool(self.inflight_bytes and srv.pinned_over(self.inflight_bytes))
+        return self.out.over_bounds(pending, srv.output_pause_copied, srv.pinned_over)
+
+    def _clear_limits(self) -> None:
+        if self.limits.clear():
+            self.server.watch_soft_limit(self, False)
 
     def pause_writing(self) -> None:
         pass  # high-water 0: bytes are pending; pins stay until resume_writing
 
     def resume_writing(self) -> None:
-        self._drained()
+        self.out.drained()
+        self._clear_limits()
         if self.flow.reading_paused and not self.closing and self.postponed is None:
             self.flow.resume_reading()
             if self.inbuf.pending() or self.deferred:
                 self._process()
-
-    def _drained(self) -> None:
-        """The transport has sent everything: pins go, the copy and soft-limit clocks restart."""
-        self._unpin_all()
-        self.copied = 0
-        self._soft_limit_clear()
-
-    def _unpin_all(self) -> None:
-        if self.inflight:
-            unpin = self.keyspace.unpin
-            for item in self.inflight:
-                unpin(item)
-            self.server.add_pinned(-self.inflight_bytes)
-            self.inflight = []
-            self.inflight_bytes = 0
 
 
 def _can_write_eof(t) -> bool:

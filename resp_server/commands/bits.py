@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from resp_server.commands.args import LLONG_MIN, arg_bytes, get_ll, parse_ll
+from resp_server.commands.args import arg_bytes, get_ll, parse_ll
 from resp_server.commands.db import mark_raw, peek, put, read, value_bytes, value_slice
 from resp_server.commands.table import spec
+from resp_server.resp.numbers import LLONG_MIN
 from resp_server.resp.replies import ERR_OOM, ERR_SYNTAX, RespError
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from resp_server import logsetup
 from resp_server.commands import latency
-from resp_server.commands.args import INT_MAX, LLONG_MAX, SubTable, err_text, help_reply, text
+from resp_server.commands.args import INT_MAX, SubTable, err_text, help_reply, text
 from resp_server.commands.cluster import cluster_params
 from resp_server.commands.config_rewrite import config_rewrite
 from resp_server.commands.glob import matcher
@@ -33,6 +33,7 @@ from resp_server.kinds import (
     PercentMemKind,
     Setter,
 )
+from resp_server.resp.numbers import LLONG_MAX
 from resp_server.resp.replies import ERR_SYNTAX, OK, RespError
 
 if TYPE_CHECKING:

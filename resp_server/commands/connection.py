@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from resp_server.commands.args import (
-    LLONG_MAX,
     SubTable,
     db_index,
     err_text,
@@ -26,6 +25,7 @@ from resp_server.commands.pause import client_pause, client_reply, client_unpaus
 from resp_server.commands.routing import refuse_in_cluster
 from resp_server.commands.table import spec
 from resp_server.config import REDIS_COMPAT_VERSION
+from resp_server.resp.numbers import LLONG_MAX
 from resp_server.resp.replies import (
     ERR_SYNTAX,
     ERR_WRONGPASS,

@@ -11,15 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from resp_server.commands.args import (
-    LLONG_MAX,
-    LLONG_MIN,
-    db_index,
-    err_text,
-    get_int,
-    get_ll,
-    lower,
-)
+from resp_server.commands.args import db_index, err_text, get_int, get_ll, lower
 from resp_server.commands.db import (
     is_raw,
     mark_raw,
@@ -32,6 +24,7 @@ from resp_server.commands.db import (
 from resp_server.commands.glob import is_literal, matcher
 from resp_server.commands.routing import refuse_in_cluster
 from resp_server.commands.table import spec
+from resp_server.resp.numbers import LLONG_MAX, LLONG_MIN
 from resp_server.resp.replies import ERR_DB_INDEX, ERR_NO_KEY, ERR_SYNTAX, OK, RespError, Status
 
 if TYPE_CHECKING:

@@ -10,7 +10,6 @@ import time
 from typing import TYPE_CHECKING
 
 from resp_server.commands.args import (
-    LLONG_MAX,
     SUBTABLES,
     SubTable,
     arg_bytes,
@@ -30,6 +29,7 @@ from resp_server.commands.info import info, rss_bytes
 from resp_server.commands.monitor import monitor
 from resp_server.commands.protected import check_debug
 from resp_server.commands.table import CommandSpec, spec
+from resp_server.resp.numbers import LLONG_MAX
 from resp_server.resp.replies import ERR_SYNTAX, OK, RespError, Status, Verbatim
 
 if TYPE_CHECKING:

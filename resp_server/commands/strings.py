@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from resp_server.commands.args import LLONG_MAX, LLONG_MIN, as_bytes, get_ll, lower, parse_ll
+from resp_server.commands.args import as_bytes, get_ll, lower, parse_ll
 from resp_server.commands.db import (
     mark_raw,
     now_ms,
@@ -25,6 +25,7 @@ from resp_server.commands.db import (
     value_slice,
 )
 from resp_server.commands.table import spec
+from resp_server.resp.numbers import LLONG_MAX, LLONG_MIN
 from resp_server.resp.replies import ERR_NOT_FLOAT, ERR_SYNTAX, OK, RespError
 
 if TYPE_CHECKING:

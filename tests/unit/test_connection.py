@@ -103,14 +103,14 @@ def test_pins_held_until_drained_and_overwrite_is_safe():
     t.written.clear()
     feed(conn, resp(b"GET", b"k"))
     sent = [p for p in t.written if isinstance(p, memoryview)]
-    assert sent and conn.inflight, "the item must stay pinned while the transport holds its views"
+    assert sent and conn.out.inflight, "the item must stay pinned while the transport holds its views"
     # Another client overwrites the key while the first reply is still pending.
     _, conn2, t2 = make_peer(server)
     feed(conn2, resp(b"SET", b"k", b"B" * (2 * MIB)))
     assert b"".join(bytes(p) for p in sent) == value
     t.pending = 0
     conn.resume_writing()
-    assert not conn.inflight
+    assert not conn.out.inflight
     ks.check_invariants()
 
 
@@ -198,7 +198,7 @@ def _soft_limited(soft: int, seconds: int, hard: int = 0):
 def test_soft_output_limit_closes_after_soft_seconds():
     server, conn, t, now = _soft_limited(4 * MIB, 1)
     feed(conn, resp(b"GET", b"v") * 5)                   # 5 MiB pending: the soft clock starts
-    assert conn.output_pending() >= 4 * MIB and conn.soft_limit_since == 1000.0 and not t.aborted
+    assert conn.output_pending() >= 4 * MIB and conn.limits.since == 1000.0 and not t.aborted
     now[0] += 1.0
     feed(conn, resp(b"GET", b"v"))                      # exactly soft-seconds: not more yet
     server.tick()
@@ -215,7 +215,7 @@ def test_soft_output_limit_clock_restarts_when_output_drains():
     now[0] += 0.9
     t.pending = 0
     conn.resume_writing()                               # all sent: below the limit again
-    assert conn.soft_limit_since == 0.0 and conn not in server.over_soft_limit
+    assert conn.limits.since == 0.0 and conn not in server.over_soft_limit
     feed(conn, resp(b"GET", b"v") * 5)                  # over again: a new period starts
     now[0] += 0.9
     server.tick()
@@ -231,7 +231,7 @@ def test_soft_output_limit_below_it_never_starts_the_clock():
     now[0] += 100
     server.tick()
     feed(conn, resp(b"GET", b"v"))
-    assert conn.soft_limit_since == 0.0 and not t.aborted
+    assert conn.limits.since == 0.0 and not t.aborted
 
 
 def test_hard_output_limit_closes_at_once():

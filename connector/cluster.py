@@ -1,10 +1,10 @@
 """Cluster-aware chunk clients: `ClusterChunkClient` (blocking) and `AsyncClusterChunkClient`.
 
-Made by `ChunkClient("redis-cluster://h:p,h:p")` / `AsyncChunkClient(...)` (or a plain
+Made by client.ChunkClient("redis-cluster://h:p,h:p") / AsyncChunkClient(...) (or a plain
 redis:// URL whose server answers `cluster_enabled:1`). Same methods as the standalone clients.
 Each key goes to the node owning its slot (cluster_map.SlotMap, loaded from CLUSTER SLOTS);
 a batch becomes one pipelined round trip per node, all nodes at once (threads for the blocking
-client, asyncio.gather for the other), over one pooled standalone client per node.
+client, asyncio.gather for the other), over one pooled standalone.StandaloneClient per node.
 
 Degrading as a cache must: a node that refuses, resets or times out is marked down with backoff
 (cluster_map.NodeHealth); its keys are misses, its puts are skipped (counted in `stats`, logged
@@ -22,8 +22,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import numpy as np
+
 from . import ops
-from .client import ChunkClient, _each, _into, _leading_true, _NewArrays
 from .cluster_map import (
     Addr,
     NodeHealth,
@@ -39,10 +40,11 @@ from .cluster_map import (
 )
 from .config import ClientConfig, parse_url
 from .keys import with_namespace
+from .plans import Each, Key, NewArrays, check_outs, encode_values, into, leading_true
 from .resp import ReplyError
-from .serde import ChunkHeader, encode
+from .serde import ChunkHeader
+from .standalone import StandaloneClient
 
-Key = str | bytes
 MISSING = object()            # a key whose node was down (or kept redirecting): miss / skipped
 ROUNDS = 2                    # first try + one retry after MOVED
 Plan = list[tuple[Addr, list[int]]]
@@ -112,12 +114,9 @@ class _ClusterCore:
             if isinstance(r, ReplyError):
                 raise ReplyError(f"SET {k!r}: {r}")
 
-    def _values(self, keys: Sequence[Key], arrays: Sequence[object], dtype_name: Any,
-                fmt: Any) -> list:
-        if len(arrays) != len(keys):
-            raise ValueError(f"{len(keys)} keys but {len(arrays)} arrays")
-        names, fmts = _each(dtype_name, len(keys)), _each(fmt, len(keys))
-        return [encode(a, self.config.serde, names[i], fmts[i]) for i, a in enumerate(arrays)]
+    def _values(self, keys: Sequence[Key], arrays: Sequence[object], dtype_name: Each[str | None],
+                fmt: Each[int]) -> list:
+        return encode_values(self.config, keys, arrays, dtype_name, fmt)
 
 
 def _sinks_op(sinks: Sequence[ops.Sink], wire: Sequence[bytes]) -> Callable[[list[int]], ops.Op]:
@@ -144,17 +143,17 @@ class _SlotsRefresh:
 
 
 class ClusterChunkClient(_SlotsRefresh, _ClusterCore):
-    """Blocking cluster client; thread-safe; one pooled ChunkClient per node."""
+    """Blocking cluster client; thread-safe; one pooled StandaloneClient per node."""
 
     def __init__(self, url: str | ClientConfig, **options: Any) -> None:
         super().__init__(url, **options)
-        self._nodes: dict[Addr, ChunkClient] = {}
+        self._nodes: dict[Addr, StandaloneClient] = {}
         self._pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="resp-cluster")
 
-    def _node(self, addr: Addr) -> ChunkClient:
+    def _node(self, addr: Addr) -> StandaloneClient:
         c = self._nodes.get(addr)
         if c is None:
-            c = self._nodes.setdefault(addr, ChunkClient(node_config(self.config, addr)))
+            c = self._nodes.setdefault(addr, StandaloneClient(node_config(self.config, addr)))
         return c
 
     def _call(self, addr: Addr, op: Callable[[], ops.Op]) -> object:
@@ -198,8 +197,8 @@ class ClusterChunkClient(_SlotsRefresh, _ClusterCore):
         return list(self._pool.map(lambda c: self._call(*c), calls))
 
     # -- the ChunkClient API -------------------------------------------------------------------
-    def batch_put(self, keys: Sequence[Key], arrays: Sequence[object], *, dtype_name: Any = None,
-                  fmt: Any = 0) -> None:
+    def batch_put(self, keys: Sequence[Key], arrays: Sequence[object], *,
+                  dtype_name: Each[str | None] = None, fmt: Each[int] = 0) -> None:
         if keys:
             wire, values = [self._key(k) for k in keys], self._values(keys, arrays, dtype_name, fmt)
             results = self._fanout(wire, lambda ix: set_each([wire[i] for i in ix],
@@ -210,7 +209,7 @@ class ClusterChunkClient(_SlotsRefresh, _ClusterCore):
         self.batch_put([key], [array], dtype_name=dtype_name, fmt=fmt)
 
     def batch_get_with_sinks(self, keys: Sequence[Key], sinks: Sequence[ops.Sink],
-                             return_errors: bool = False) -> list:
+                             return_errors: bool = False) -> list[ChunkHeader | Exception | None]:
         wire = [self._key(k) for k in keys]
         return self._headers(self._fanout(wire, _sinks_op(sinks, wire)), return_errors)
 
@@ -218,25 +217,24 @@ class ClusterChunkClient(_SlotsRefresh, _ClusterCore):
         return self.batch_get_with_sinks([key], [sink])[0]
 
     def batch_get_into(self, keys: Sequence[Key], outs: Sequence[object]) -> list[bool]:
-        if len(keys) != len(outs):
-            raise ValueError(f"{len(keys)} keys but {len(outs)} buffers")
-        headers = self.batch_get_with_sinks(keys, [_into(o) for o in outs])
+        check_outs(keys, outs)
+        headers = self.batch_get_with_sinks(keys, [into(o) for o in outs])
         return [h is not None for h in headers]
 
     def get_into(self, key: Key, out: object) -> bool:
         return self.batch_get_into([key], [out])[0]
 
-    def batch_get(self, keys: Sequence[Key]) -> list:
-        arrays = _NewArrays(len(keys))
+    def batch_get(self, keys: Sequence[Key]) -> list[np.ndarray | None]:
+        arrays = NewArrays(len(keys))
         self.batch_get_with_sinks(keys, arrays.reset())
         return arrays.arrays
 
-    def get_with_header(self, key: Key) -> tuple | None:
-        arrays = _NewArrays(1)
+    def get_with_header(self, key: Key) -> tuple[np.ndarray, ChunkHeader] | None:
+        arrays = NewArrays(1)
         header = self.batch_get_with_sinks([key], arrays.reset())[0]
         return None if header is None else (arrays.arrays[0], header)
 
-    def get(self, key: Key) -> Any:
+    def get(self, key: Key) -> np.ndarray | None:
         found = self.get_with_header(key)
         return None if found is None else found[0]
 
@@ -246,7 +244,7 @@ class ClusterChunkClient(_SlotsRefresh, _ClusterCore):
             [wire[i] for i in ix]))]
 
     def prefix_hits(self, keys: Sequence[Key]) -> int:
-        return _leading_true(self._present(keys)) if keys else 0
+        return leading_true(self._present(keys)) if keys else 0
 
     def exists(self, key: Key) -> bool:
         return self._present([key])[0]

@@ -2,21 +2,23 @@
 
 Same routing, degradation and retry rules (cluster.py's docstring; the bookkeeping is the shared
 `_ClusterCore`); the per-node round trips of a batch run concurrently with asyncio.gather over
-one AsyncChunkClient per node. Made by `AsyncChunkClient("redis-cluster://...")`.
+one standalone.AsyncStandaloneClient per node. Made by
+client.AsyncChunkClient("redis-cluster://...").
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from . import ops
-from .client import AsyncChunkClient, _into, _leading_true, _NewArrays
 from .cluster import (
     _NODE_ERRORS,
     MISSING,
     ROUNDS,
-    Key,
     Plan,
     _ClusterCore,
     _sinks_op,
@@ -24,18 +26,20 @@ from .cluster import (
 )
 from .cluster_map import Addr, del_each, exists_each, node_config, set_each
 from .config import ClientConfig
+from .plans import Each, Key, NewArrays, check_outs, into, leading_true
 from .serde import ChunkHeader
+from .standalone import AsyncStandaloneClient
 
 
 class AsyncClusterChunkClient(_SlotsRefresh, _ClusterCore):
     def __init__(self, url: str | ClientConfig, **options: Any) -> None:
         super().__init__(url, **options)
-        self._nodes: dict[Addr, AsyncChunkClient] = {}
+        self._nodes: dict[Addr, AsyncStandaloneClient] = {}
 
-    def _node(self, addr: Addr) -> AsyncChunkClient:
+    def _node(self, addr: Addr) -> AsyncStandaloneClient:
         c = self._nodes.get(addr)
         if c is None:
-            c = self._nodes.setdefault(addr, AsyncChunkClient(node_config(self.config, addr)))
+            c = self._nodes.setdefault(addr, AsyncStandaloneClient(node_config(self.config, addr)))
         return c
 
     async def _call(self, addr: Addr, op: Callable[[], ops.Op]) -> object:
@@ -58,8 +62,6 @@ class AsyncClusterChunkClient(_SlotsRefresh, _ClusterCore):
 
     async def _fanout(self, wire: Sequence[bytes], make_op: Callable[[list[int]], ops.Op],
                       puts: bool = False) -> list:
-        import asyncio
-
         results: list = [MISSING] * len(wire)
         pending = list(range(len(wire)))
         for _ in range(ROUNDS):
@@ -75,7 +77,7 @@ class AsyncClusterChunkClient(_SlotsRefresh, _ClusterCore):
         return results
 
     async def batch_put(self, keys: Sequence[Key], arrays: Sequence[object], *,
-                        dtype_name: Any = None, fmt: Any = 0) -> None:
+                        dtype_name: Each[str | None] = None, fmt: Each[int] = 0) -> None:
         if keys:
             wire, values = [self._key(k) for k in keys], self._values(keys, arrays, dtype_name, fmt)
             results = await self._fanout(wire, lambda ix: set_each(
@@ -87,7 +89,7 @@ class AsyncClusterChunkClient(_SlotsRefresh, _ClusterCore):
         await self.batch_put([key], [array], dtype_name=dtype_name, fmt=fmt)
 
     async def batch_get_with_sinks(self, keys: Sequence[Key], sinks: Sequence[ops.Sink],
-                                   return_errors: bool = False) -> list:
+                                   return_errors: bool = False) -> list[ChunkHeader | Exception | None]:
         wire = [self._key(k) for k in keys]
         return self._headers(await self._fanout(wire, _sinks_op(sinks, wire)), return_errors)
 
@@ -95,25 +97,24 @@ class AsyncClusterChunkClient(_SlotsRefresh, _ClusterCore):
         return (await self.batch_get_with_sinks([key], [sink]))[0]
 
     async def batch_get_into(self, keys: Sequence[Key], outs: Sequence[object]) -> list[bool]:
-        if len(keys) != len(outs):
-            raise ValueError(f"{len(keys)} keys but {len(outs)} buffers")
-        headers = await self.batch_get_with_sinks(keys, [_into(o) for o in outs])
+        check_outs(keys, outs)
+        headers = await self.batch_get_with_sinks(keys, [into(o) for o in outs])
         return [h is not None for h in headers]
 
     async def get_into(self, key: Key, out: object) -> bool:
         return (await self.batch_get_into([key], [out]))[0]
 
-    async def batch_get(self, keys: Sequence[Key]) -> list:
-        arrays = _NewArrays(len(keys))
+    async def batch_get(self, keys: Sequence[Key]) -> list[np.ndarray | None]:
+        arrays = NewArrays(len(keys))
         await self.batch_get_with_sinks(keys, arrays.reset())
         return arrays.arrays
 
-    async def get_with_header(self, key: Key) -> tuple | None:
-        arrays = _NewArrays(1)
+    async def get_with_header(self, key: Key) -> tuple[np.ndarray, ChunkHeader] | None:
+        arrays = NewArrays(1)
         header = (await self.batch_get_with_sinks([key], arrays.reset()))[0]
         return None if header is None else (arrays.arrays[0], header)
 
-    async def get(self, key: Key) -> Any:
+    async def get(self, key: Key) -> np.ndarray | None:
         found = await self.get_with_header(key)
         return None if found is None else found[0]
 
@@ -123,7 +124,7 @@ class AsyncClusterChunkClient(_SlotsRefresh, _ClusterCore):
         return [isinstance(r, int) and r > 0 for r in results]
 
     async def prefix_hits(self, keys: Sequence[Key]) -> int:
-        return _leading_true(await self._present(keys)) if keys else 0
+        return leading_true(await self._present(keys)) if keys else 0
 
     async def exists(self, key: Key) -> bool:
         return (await self._present([key]))[0]

@@ -7,8 +7,8 @@
 Modules, lowest layer first: resp (sans-IO RESP codec), serde (64-byte chunk header + payload,
 naive/lz4), ops (commands as send+read plans), config, keys (LMCache key strings), connection
 (blocking and asyncio sockets), plans (each client call once, as a sans-IO program), pools
-(connection pools, reconnect rule), standalone (one-server clients), cluster_map / cluster /
-cluster_async (slot-routed clients), client (`ChunkClient` / `AsyncChunkClient`: the URL picks
+(connection pools, reconnect rule), standalone (one-server clients), cluster_map / cluster_core
+/ cluster / cluster_async (slot-routed clients), client (`ChunkClient` / `AsyncChunkClient`: the URL picks
 standalone or cluster), lmcache (`RespConnector`, imports lmcache lazily), bench (throughput).
 No module imports one above it.
 Importing this package needs numpy only (lz4 when that serde is used); never lmcache or torch.

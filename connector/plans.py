@@ -3,8 +3,9 @@
 Each public call of the standalone clients is written once here as a *program*: a generator that
 yields op factories (`() -> ops.Op`, one round trip each; a factory so a retry builds a fresh op
 and fresh sinks) and is sent back each op's result; its return value is the call's result. The
-clients only drive programs (`StandaloneClient._drive`, `AsyncStandaloneClient._drive`), so the
-key encoding, value encoding, argument checks and result shaping cannot differ between them.
+clients only drive programs (`drive` / `drive_async`, a step per yielded request), so the key
+encoding, value encoding, argument checks and result shaping cannot differ between them. The
+cluster clients drive their own programs the same way (cluster_core.py).
 
 Also here: the small helpers the cluster clients share (per-item options, sinks that allocate
 arrays or fill the caller's buffer, the leading run of present keys).
@@ -12,7 +13,7 @@ arrays or fill the caller's buffer, the leading run of present keys).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Awaitable, Callable, Generator, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -28,6 +29,27 @@ Each = T | Sequence[T]  # one value for every item of a batch, or one per item
 OpFactory = Callable[[], ops.Op]
 Program = Generator[OpFactory, Any, T]
 SCAN_COUNT = 1000  # keys per SCAN step in keys()
+R = TypeVar("R")
+
+
+def drive(program: Generator[R, Any, T], step: Callable[[R], Any]) -> T:
+    """Run a program to its end, answering each request it yields with `step(request)`."""
+    try:
+        request = next(program)
+        while True:
+            request = program.send(step(request))
+    except StopIteration as done:
+        return done.value
+
+
+async def drive_async(program: Generator[R, Any, T], step: Callable[[R], Awaitable[Any]]) -> T:
+    """`drive` with an awaited step."""
+    try:
+        request = next(program)
+        while True:
+            request = program.send(await step(request))
+    except StopIteration as done:
+        return done.value
 
 
 def each(value: object, n: int) -> list:

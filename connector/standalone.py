@@ -28,7 +28,7 @@ import numpy as np
 
 from . import ops
 from .config import ClientConfig
-from .plans import Each, Key, OpFactory, Plans, Program, T
+from .plans import Each, Key, OpFactory, Plans, Program, T, drive, drive_async
 from .pools import ATTEMPTS, AsyncPool, SyncPool
 from .serde import ChunkHeader
 
@@ -57,12 +57,7 @@ class StandaloneClient(Plans):
         raise AssertionError("unreachable")
 
     def _drive(self, program: Program[T]) -> T:
-        try:
-            make_op = next(program)
-            while True:
-                make_op = program.send(self._run(make_op))
-        except StopIteration as done:
-            return done.value
+        return drive(program, self._run)
 
     # -- writes -------------------------------------------------------------------------------
     def put(self, key: Key, array: object, *, dtype_name: str | None = None, fmt: int = 0) -> None:
@@ -159,12 +154,7 @@ class AsyncStandaloneClient(Plans):
         raise AssertionError("unreachable")
 
     async def _drive(self, program: Program[T]) -> T:
-        try:
-            make_op = next(program)
-            while True:
-                make_op = program.send(await self._run(make_op))
-        except StopIteration as done:
-            return done.value
+        return await drive_async(program, self._run)
 
     async def put(self, key: Key, array: object, *, dtype_name: str | None = None,
                   fmt: int = 0) -> None:

@@ -4,9 +4,13 @@
     with ChunkClient("redis://127.0.0.1:6380", serde="naive") as c:
         c.put(key, array); c.get_into(key, out); c.batch_get_into(keys, outs); c.prefix_hits(keys)
 
-Modules: resp (sans-IO RESP codec), serde (64-byte chunk header + payload, naive/lz4), ops
-(commands as send+read plans), connection (blocking and asyncio sockets), client (pooled clients),
-keys (LMCache key strings), lmcache (`RespConnector`, imports lmcache lazily), bench (throughput).
+Modules, lowest layer first: resp (sans-IO RESP codec), serde (64-byte chunk header + payload,
+naive/lz4), ops (commands as send+read plans), config, keys (LMCache key strings), connection
+(blocking and asyncio sockets), plans (each client call once, as a sans-IO program), pools
+(connection pools, reconnect rule), standalone (one-server clients), cluster_map / cluster_core
+/ cluster / cluster_async (slot-routed clients), client (`ChunkClient` / `AsyncChunkClient`: the URL picks
+standalone or cluster), lmcache (`RespConnector`, imports lmcache lazily), bench (throughput).
+No module imports one above it.
 Importing this package needs numpy only (lz4 when that serde is used); never lmcache or torch.
 """
 

@@ -1,52 +1,51 @@
 """`AsyncClusterChunkClient`: the asyncio twin of cluster.ClusterChunkClient.
 
-Same routing, degradation and retry rules (cluster.py's docstring; the bookkeeping is the shared
-`_ClusterCore`); the per-node round trips of a batch run concurrently with asyncio.gather over
-one AsyncChunkClient per node. Made by `AsyncChunkClient("redis-cluster://...")`.
+Same routing, degradation and retry rules (cluster.py's docstring) and the same call programs
+(cluster_core.ClusterCore); the per-node round trips of a fan-out run concurrently with
+asyncio.gather over one standalone.AsyncStandaloneClient per node. Made by
+client.AsyncChunkClient("redis-cluster://...").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from . import ops
-from .client import AsyncChunkClient, _into, _leading_true, _NewArrays
-from .cluster import (
-    _NODE_ERRORS,
-    MISSING,
-    ROUNDS,
-    Key,
-    Plan,
-    _ClusterCore,
-    _sinks_op,
-    _SlotsRefresh,
-)
-from .cluster_map import Addr, del_each, exists_each, node_config, set_each
+from .cluster_core import MISSING, NODE_ERRORS, ROUNDS, ClusterCore, ClusterProgram, Fanout
+from .cluster_map import Addr, node_config
 from .config import ClientConfig
+from .plans import Each, Key, OpFactory, T, drive_async
 from .serde import ChunkHeader
+from .standalone import AsyncStandaloneClient
 
 
-class AsyncClusterChunkClient(_SlotsRefresh, _ClusterCore):
+class AsyncClusterChunkClient(ClusterCore):
+    """asyncio cluster client; one pooled AsyncStandaloneClient per node."""
+
     def __init__(self, url: str | ClientConfig, **options: Any) -> None:
         super().__init__(url, **options)
-        self._nodes: dict[Addr, AsyncChunkClient] = {}
+        self._nodes: dict[Addr, AsyncStandaloneClient] = {}
 
-    def _node(self, addr: Addr) -> AsyncChunkClient:
+    def _node(self, addr: Addr) -> AsyncStandaloneClient:
         c = self._nodes.get(addr)
         if c is None:
-            c = self._nodes.setdefault(addr, AsyncChunkClient(node_config(self.config, addr)))
+            c = self._nodes.setdefault(addr, AsyncStandaloneClient(node_config(self.config, addr)))
         return c
 
-    async def _call(self, addr: Addr, op: Callable[[], ops.Op]) -> object:
+    async def _call(self, addr: Addr, op: OpFactory) -> object:
         if not self.health.usable(addr):
             return MISSING
         try:
             return await self._node(addr)._run(op)
-        except _NODE_ERRORS as exc:
+        except NODE_ERRORS as exc:
             return exc
 
     async def refresh(self) -> bool:
+        """Reload the slot map from the first node that answers CLUSTER SLOTS."""
         for addr in self.map.candidates():
             try:
                 reply = await self._call(addr, lambda: ops.simple(b"CLUSTER", b"SLOTS"))
@@ -56,82 +55,63 @@ class AsyncClusterChunkClient(_SlotsRefresh, _ClusterCore):
                 return True
         return self._refresh_failed()
 
-    async def _fanout(self, wire: Sequence[bytes], make_op: Callable[[list[int]], ops.Op],
-                      puts: bool = False) -> list:
-        import asyncio
-
+    async def _fanout(self, request: Fanout) -> list:
+        wire, make_op, puts = request
         results: list = [MISSING] * len(wire)
         pending = list(range(len(wire)))
         for _ in range(ROUNDS):
             if self.map.due():
                 await self.refresh()
-            plan: Plan = self._plan(wire, pending)
+            plan = self._plan(wire, pending)
             outcomes = await asyncio.gather(*(self._call(a, (lambda ix=ix: make_op(ix)))
                                               for a, ix in plan))
-            pending = [i for (addr, idxs), out in zip(plan, outcomes, strict=True)
-                       for i in self._absorb(addr, idxs, out, results, puts)]
+            pending = self._settle(plan, outcomes, results, puts)
             if not pending:
                 break
         return results
 
+    async def _drive(self, program: ClusterProgram[T]) -> T:
+        return await drive_async(program, self._fanout)
+
+    # -- the AsyncChunkClient API --------------------------------------------------------------
     async def batch_put(self, keys: Sequence[Key], arrays: Sequence[object], *,
-                        dtype_name: Any = None, fmt: Any = 0) -> None:
-        if keys:
-            wire, values = [self._key(k) for k in keys], self._values(keys, arrays, dtype_name, fmt)
-            results = await self._fanout(wire, lambda ix: set_each(
-                [wire[i] for i in ix], [values[i] for i in ix]), puts=True)
-            self._put_done(wire, results)
+                        dtype_name: Each[str | None] = None, fmt: Each[int] = 0) -> None:
+        await self._drive(self._plan_batch_put(keys, arrays, dtype_name, fmt))
 
     async def put(self, key: Key, array: object, *, dtype_name: str | None = None,
                   fmt: int = 0) -> None:
-        await self.batch_put([key], [array], dtype_name=dtype_name, fmt=fmt)
+        await self._drive(self._plan_batch_put([key], [array], dtype_name, fmt))
 
     async def batch_get_with_sinks(self, keys: Sequence[Key], sinks: Sequence[ops.Sink],
-                                   return_errors: bool = False) -> list:
-        wire = [self._key(k) for k in keys]
-        return self._headers(await self._fanout(wire, _sinks_op(sinks, wire)), return_errors)
+                                   return_errors: bool = False) -> list[ChunkHeader | Exception | None]:
+        return await self._drive(self._plan_batch_get_with_sinks(keys, sinks, return_errors))
 
     async def get_with_sink(self, key: Key, sink: ops.Sink) -> ChunkHeader | None:
-        return (await self.batch_get_with_sinks([key], [sink]))[0]
+        return await self._drive(self._plan_get_with_sink(key, sink))
 
     async def batch_get_into(self, keys: Sequence[Key], outs: Sequence[object]) -> list[bool]:
-        if len(keys) != len(outs):
-            raise ValueError(f"{len(keys)} keys but {len(outs)} buffers")
-        headers = await self.batch_get_with_sinks(keys, [_into(o) for o in outs])
-        return [h is not None for h in headers]
+        return await self._drive(self._plan_batch_get_into(keys, outs))
 
     async def get_into(self, key: Key, out: object) -> bool:
-        return (await self.batch_get_into([key], [out]))[0]
+        return await self._drive(self._plan_get_into(key, out))
 
-    async def batch_get(self, keys: Sequence[Key]) -> list:
-        arrays = _NewArrays(len(keys))
-        await self.batch_get_with_sinks(keys, arrays.reset())
-        return arrays.arrays
+    async def batch_get(self, keys: Sequence[Key]) -> list[np.ndarray | None]:
+        return await self._drive(self._plan_batch_get(keys))
 
-    async def get_with_header(self, key: Key) -> tuple | None:
-        arrays = _NewArrays(1)
-        header = (await self.batch_get_with_sinks([key], arrays.reset()))[0]
-        return None if header is None else (arrays.arrays[0], header)
+    async def get_with_header(self, key: Key) -> tuple[np.ndarray, ChunkHeader] | None:
+        return await self._drive(self._plan_get_with_header(key))
 
-    async def get(self, key: Key) -> Any:
-        found = await self.get_with_header(key)
-        return None if found is None else found[0]
-
-    async def _present(self, keys: Sequence[Key]) -> list[bool]:
-        wire = [self._key(k) for k in keys]
-        results = await self._fanout(wire, lambda ix: exists_each([wire[i] for i in ix]))
-        return [isinstance(r, int) and r > 0 for r in results]
+    async def get(self, key: Key) -> np.ndarray | None:
+        return await self._drive(self._plan_get(key))
 
     async def prefix_hits(self, keys: Sequence[Key]) -> int:
-        return _leading_true(await self._present(keys)) if keys else 0
+        return await self._drive(self._plan_prefix_hits(keys))
 
     async def exists(self, key: Key) -> bool:
-        return (await self._present([key]))[0]
+        return await self._drive(self._plan_exists(key))
 
     async def delete(self, *keys: Key) -> int:
-        wire = [self._key(k) for k in keys]
-        results = await self._fanout(wire, lambda ix: del_each([wire[i] for i in ix]))
-        return sum(r for r in results if isinstance(r, int))
+        return await self._drive(self._plan_delete(keys))
 
     async def keys(self, pattern: str = "*") -> list[bytes]:
         if self.map.due():
@@ -141,11 +121,12 @@ class AsyncClusterChunkClient(_SlotsRefresh, _ClusterCore):
             if self.health.usable(addr):
                 try:
                     found.extend(await self._node(addr).keys(pattern))
-                except _NODE_ERRORS as exc:
+                except NODE_ERRORS as exc:
                     self.health.failed(addr, exc)
         return found
 
     async def ping(self) -> bool:
+        """True when every node of the slot map answers."""
         if self.map.due():
             await self.refresh()
         for a in self.map.nodes():

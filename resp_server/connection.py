@@ -1,29 +1,23 @@
 """One client connection: an asyncio.BufferedProtocol that parses, executes and replies.
 
-Read path: `get_buffer` hands the transport the free tail of our read buffer, or - while a big
-bulk argument is being received - a writable memoryview of the slab chunk reserved for it, so the
-kernel copies the value straight into cache memory (`recv_into`); on TCP, SO_RCVLOWAT meanwhile
-asks for wake-ups of at least RCVLOWAT bytes, never more than the value still lacks.
-`buffer_updated` parses as many complete commands as the buffer holds and executes them in
-order (pipelining of any depth).
+Read path: `get_buffer` hands the transport the free tail of the input buffer (input_buffer.py),
+or - while a big bulk argument is being received - a writable memoryview of the slab chunk
+reserved for it (big_args.py), so the kernel copies the value straight into cache memory; on TCP,
+SO_RCVLOWAT asks for wake-ups of at least that many bytes, never more than the value still lacks,
+and is back to 1 the moment the value completes. `buffer_updated` parses every complete command
+the buffer holds and runs them in order (pipelining of any depth; fast lane first).
 
-Write path: replies of one batch are accumulated by a ReplyWriter. Small replies are joined into
-one bytes and written when the loop has handled this iteration's input (`Server.write_soon`: one
-burst of writes, as Redis's beforeSleep, so a client is not woken once per reply). Stored values
-of 16 KiB and more are passed to the transport at once as memoryviews of slab memory. Such items
-are pinned from the moment they are encoded until the transport's buffer has drained (write-buffer
-high-water mark 0: `pause_writing` means "bytes pending", `resume_writing` means "all sent"), so
-eviction, page moves and overwrites never touch memory still being sent.
+Write path (output.py): replies are encoded into the output queue and written in one burst per
+loop iteration (`Owner.write_soon`, Redis's beforeSleep); values of 16 KiB and more go out as
+pinned memoryviews of slab memory until the transport has drained (write-buffer high-water mark
+0: `pause_writing` means "bytes pending", `resume_writing` "all sent"). Past the copied or pinned
+bounds the connection stops reading; past client-output-buffer-limit (output_limits.py) it is
+killed, checked when output is added and, at the soft limit, by the owner's tick.
 
-Output limits (client-output-buffer-limit, normal class, as Redis): a client whose unsent replies
-reach the hard limit, or stay at the soft limit or above for more than soft-seconds, is killed.
-Checked whenever replies are handed to the transport and, for clients at the soft limit, by the
-server tick; "unsent" counts copied bytes and pinned slab views alike (`output_pending`).
-
-Invariants: every pin taken by this connection is released exactly once (drain or close); a
-reservation received for a big argument is stored, released by dispatch, or released on close;
-a protocol error replies and closes this connection only (past client-query-buffer-limit it
-closes without a reply, as Redis).
+Invariants: every pin is released exactly once (drain or close, output.py); a reservation for a
+big argument is stored, released by dispatch, or released on close; a protocol error replies and
+closes this connection only (past client-query-buffer-limit it closes without a reply, as Redis);
+nothing here refers back to the connection from what it owns (no cycles: freed at close).
 """
 
 from __future__ import annotations
@@ -34,6 +28,7 @@ import termios
 import time
 from typing import TYPE_CHECKING, Protocol
 
+from resp_server.big_args import BigArgs
 from resp_server.client import ClientState
 from resp_server.commands import fastpath
 from resp_server.commands.connection import client_info_line
@@ -46,14 +41,11 @@ from resp_server.logsetup import failures
 from resp_server.output import OutputQueue
 from resp_server.output_limits import OutputLimitCheck
 from resp_server.resp.parser import (
-    ByteSink,
-    DiscardSink,
     ProtocolError,
     QueryBufferLimit,
     RequestParser,
 )
 from resp_server.resp.replies import RespError
-from resp_server.store.items import OOMError
 
 if TYPE_CHECKING:
     import logging
@@ -63,7 +55,6 @@ if TYPE_CHECKING:
 
 FLUSH_AT = 256 * 1024             # flush small replies to the transport past this many bytes
 LINGER_RECENT = 1.0               # seconds: a client active this recently may have requests in flight
-MEMORY_WAIT = 5.0                 # seconds a big value may wait for in-flight memory before OOM
 
 
 class Owner(Protocol):
@@ -96,7 +87,8 @@ class Connection(asyncio.BufferedProtocol):
         self.transport: asyncio.Transport | None = None
         self.client: ClientState | None = None
         self.inbuf = InputBuffer(server.read_buffer)   # unparsed input (input_buffer.py)
-        self.parser = RequestParser(self._sink_for, self._release_sink, self.state)
+        self.big = BigArgs(self.keyspace, self.state.latency, BIGVALUE_COMMANDS)
+        self.parser = RequestParser(self.big.sink_for, self.big.release, self.state)
         self.out = OutputQueue(self.keyspace, self.state.stats, server.add_pinned, tls)
         self.writer = self.out.writer      # replies are encoded here (output.py owns the pins)
         self.limits = OutputLimitCheck()   # client-output-buffer-limit (output_limits.py)
@@ -106,7 +98,6 @@ class Connection(asyncio.BufferedProtocol):
         self.processing = False
         self.draining = False              # replies sent, write side shut: dropping input until EOF
         self.peer_eof = False              # the client shut its write side
-        self.memory_wait_since = 0.0       # when a big argument started waiting for memory
         self.lowat = Watermark(None)       # SO_RCVLOWAT while a big value arrives (TCP only)
         self.write_queued = False          # in the server's write queue (replies written soon)
         self.postponed: tuple[list, bool] | None = None   # request held by CLIENT PAUSE
@@ -403,37 +394,7 @@ class Connection(asyncio.BufferedProtocol):
                     self.keyspace.release(a)
             self.postponed = None
 
-    # --- big arguments ------------------------------------------------------------------------
-    def _sink_for(self, argv: list, length: int) -> object | None:
-        """Where a big argument goes: reserved slab chunks for values SET-like commands store;
-        None (wait and retry) while memory is held by in-flight values and pins; a DiscardSink
-        (the command answers OOM) when it can never fit; a plain buffer for other commands."""
-        name = argv[0].lower() if argv and isinstance(argv[0], bytes) else b""
-        if name not in BIGVALUE_COMMANDS or len(argv) < 2:
-            return ByteSink(length)
-        ks = self.keyspace
-        try:
-            sink = ks.reserve(length)
-        except OOMError:
-            waited = time.monotonic() - self.memory_wait_since if self.memory_wait_since else 0.0
-            if ks.policy == "noeviction" or not ks.could_fit(length) or waited > MEMORY_WAIT \
-                    or not ks.memory_in_flight():
-                self._end_memory_wait()
-                return DiscardSink(length)
-            if not self.memory_wait_since:
-                self.memory_wait_since = time.monotonic()
-            return None
-        self._end_memory_wait()
-        return sink
-
-    def _end_memory_wait(self) -> None:
-        """A big value stops waiting for memory (it got it, or is refused): LATENCY's
-        bigvalue-wait event, in ms."""
-        if self.memory_wait_since:
-            waited = time.monotonic() - self.memory_wait_since
-            self.state.latency.sample("bigvalue-wait", int(waited * 1000))
-            self.memory_wait_since = 0.0
-
+    # --- big arguments (big_args.py decides where they go) ---------------------------------
     def _wait_for_memory(self) -> None:
         """Stop reading until the server retries us (memory freed, or the next tick)."""
         self.flow.pause_reading()
@@ -448,10 +409,6 @@ class Connection(asyncio.BufferedProtocol):
             return   # output back-pressure holds; resume_writing will process (and retry) later
         self.flow.resume_reading()
         self._process()
-
-    def _release_sink(self, sink: object) -> None:
-        if not isinstance(sink, ByteSink) and not getattr(sink, "consumed", False):
-            self.keyspace.release(sink)
 
     # --- writing (output.py holds the replies and their pins) ----------------------------------
     def flush(self) -> None:

@@ -35,6 +35,7 @@ from resp_server.commands.connection import client_info_line
 from resp_server.commands.dispatch import BIGVALUE_COMMANDS, execute
 from resp_server.commands.pause import POSTPONED
 from resp_server.commands.transactions import discard_transaction
+from resp_server.conn_writing import WritingMixin
 from resp_server.flow_control import FlowControl
 from resp_server.input_buffer import InputBuffer, Watermark
 from resp_server.logsetup import failures
@@ -78,7 +79,7 @@ class Owner(Protocol):
     def clock(self) -> float: ...
 
 
-class Connection(asyncio.BufferedProtocol):
+class Connection(WritingMixin, asyncio.BufferedProtocol):
     def __init__(self, server: Owner, tls: bool = False) -> None:
         self.server = server
         self.state = server.state
@@ -203,16 +204,6 @@ class Connection(asyncio.BufferedProtocol):
             self.client.killed = True
         if self.transport is not None:
             self.transport.abort()
-
-    def deliver(self, reply: object) -> None:
-        if self.closing or self.transport is None:
-            return
-        self.writer.write(reply)
-        if not self.processing:
-            self.flush()
-
-    def output_pending(self) -> int:
-        return self.out.pending(self.transport)
 
     def input_pending(self) -> int:
         """Bytes received and not yet parsed (Redis's qbuf): the unparsed tail of the read
@@ -409,58 +400,6 @@ class Connection(asyncio.BufferedProtocol):
             return   # output back-pressure holds; resume_writing will process (and retry) later
         self.flow.resume_reading()
         self._process()
-
-    # --- writing (output.py holds the replies and their pins) ----------------------------------
-    def flush(self) -> None:
-        """Write the encoded replies (the server's write queue calls this too)."""
-        pending = self.out.flush(self.transport)
-        if pending > 0:
-            self._apply_backpressure(pending)
-        elif pending == 0:
-            self._clear_limits()
-
-    def _apply_backpressure(self, pending: int) -> None:
-        """Disconnect past client-output-buffer-limit; stop reading while pending copies exceed
-        output_pause_copied or pinned replies exceed the server's pinned bounds."""
-        if self.check_output_limits(pending):
-            return
-        if self._output_over_bounds(pending):
-            self.flow.pause_reading()
-
-    def check_output_limits(self, pending: int) -> bool:
-        """Run when output is added and by the server tick (clientsCron); kills the client, and
-        says so, when it is over client-output-buffer-limit (output_limits.py)."""
-        lim = self.limits
-        was = lim.since
-        if not lim.over(pending, self.state.client_output_buffer_limit.normal, self.server.clock()):
-            if bool(lim.since) != bool(was):
-                self.server.watch_soft_limit(self, bool(lim.since))
-            return False
-        self.server.log.warning("Client %s closed for overcoming of output buffer limits.",
-                                client_info_line(self.client))
-        self._clear_limits()
-        self.kill()
-        return True
-
-    def _output_over_bounds(self, pending: int) -> bool:
-        srv = self.server
-        return self.out.over_bounds(pending, srv.output_pause_copied, srv.pinned_over)
-
-    def _clear_limits(self) -> None:
-        if self.limits.clear():
-            self.server.watch_soft_limit(self, False)
-
-    def pause_writing(self) -> None:
-        pass  # high-water 0: bytes are pending; pins stay until resume_writing
-
-    def resume_writing(self) -> None:
-        self.out.drained()
-        self._clear_limits()
-        if self.flow.reading_paused and not self.closing and self.postponed is None:
-            self.flow.resume_reading()
-            if self.inbuf.pending() or self.deferred:
-                self._process()
-
 
 def _can_write_eof(t) -> bool:
     try:

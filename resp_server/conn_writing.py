@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from resp_server.commands.connection import client_info_line
+from resp_server.commands.client_cmd import client_info_line
 
 if TYPE_CHECKING:
     import asyncio

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 from resp_server.big_args import BigArgs
 from resp_server.client import ClientState
 from resp_server.commands import fastpath
-from resp_server.commands.connection import client_info_line
+from resp_server.commands.client_cmd import client_info_line
 from resp_server.commands.dispatch import BIGVALUE_COMMANDS, execute
 from resp_server.commands.pause import POSTPONED
 from resp_server.commands.transactions import discard_transaction

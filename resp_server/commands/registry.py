@@ -10,6 +10,7 @@ from __future__ import annotations
 from resp_server.commands import (
     bitfield,
     bits,
+    client_cmd,
     cluster,
     connection,
     docs_cluster,  # noqa: F401 - COMMAND INFO/DOCS data of the CLUSTER subcommands
@@ -25,7 +26,7 @@ from resp_server.commands import (
 )
 from resp_server.commands.table import TABLE
 
-MODULES = (strings, keys, transactions, connection, server, bits, bitfield, lcs, dump, migrate,
+MODULES = (strings, keys, transactions, connection, client_cmd, server, bits, bitfield, lcs, dump, migrate,
            cluster, latency)
 
 

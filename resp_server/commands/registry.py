@@ -16,6 +16,7 @@ from resp_server.commands import (
     docs_cluster,  # noqa: F401 - COMMAND INFO/DOCS data of the CLUSTER subcommands
     docs_more,  # noqa: F401 - COMMAND INFO/DOCS data of bits, bitfield, lcs, dump, migrate
     dump,
+    expire,
     keys,
     latency,
     lcs,
@@ -26,7 +27,7 @@ from resp_server.commands import (
 )
 from resp_server.commands.table import TABLE
 
-MODULES = (strings, keys, transactions, connection, client_cmd, server, bits, bitfield, lcs, dump, migrate,
+MODULES = (strings, keys, expire, transactions, connection, client_cmd, server, bits, bitfield, lcs, dump, migrate,
            cluster, latency)
 
 

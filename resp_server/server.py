@@ -30,6 +30,7 @@ from resp_server.connection import Connection
 from resp_server.input_buffer import SharedReadBuffer
 from resp_server.logsetup import notice
 from resp_server.state import ServerState
+from resp_server.sysmem import human_bytes
 
 SHUTDOWN_GRACE = 5.0          # seconds connections with replies in flight get on shutdown
 LISTEN_BACKLOG = 511          # Redis's tcp-backlog default
@@ -214,10 +215,10 @@ class Server:
 
     def _log_startup(self) -> None:
         st, cfg = self.config.store, self.config
-        cap = f"{st.maxmemory} ({_human(st.maxmemory)}"
+        cap = f"{st.maxmemory} ({human_bytes(st.maxmemory)}"
         if cfg.maxmemory_auto:
-            cap += (f", default: {memlimit.DEFAULT_SHARE:.0%} of {_human(memlimit.available_memory())} "
-                    f"available - {_human(memlimit.DEFAULT_SLACK)}")
+            cap += (f", default: {memlimit.DEFAULT_SHARE:.0%} of {human_bytes(memlimit.available_memory())} "
+                    f"available - {human_bytes(memlimit.DEFAULT_SLACK)}")
         cap += ", no cap)" if not st.maxmemory else ")"
         notice("resp-server %s (redis %s compatible) started, pid=%d, port=%d, listening on %s, "
                "maxmemory=%s, maxmemory-policy=%s, loop=%s", VERSION, REDIS_COMPAT_VERSION,
@@ -352,9 +353,3 @@ def _is_loopback(peer: tuple | str | None) -> bool:
     except ValueError:
         return False
 
-
-def _human(n: int) -> str:
-    for unit, size in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
-        if n >= size:
-            return f"{n / size:.2f}{unit}"
-    return f"{n}B"

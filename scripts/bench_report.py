@@ -3,7 +3,7 @@
 Input is the JSON-able run record built by scripts.bench (`meta`, `cases`, `samples`, `errors`,
 `w5`). A row is one (workload, case, metric): median and min–max over repetitions for each server,
 the ratio ours/redis of the medians, and for W1 the fraction of the socket ceiling measured for
-the same op/size/connections in the same run. The bar (issue 5) is a list of checks over rows.
+the same op/size/connections in the same run. The bar is a list of checks over rows.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def _ratio_check(rows: list[Row], label: str, case: str, metric: str, target: fl
 
 
 def bar_verdicts(rows: list[Row], maxmemory: int, w5: dict[str, Any] | None) -> list[Verdict]:
-    """Every check of issue 5's bar that this run measured (or 'not measured')."""
+    """Every check of the bar that this run measured (or 'not measured')."""
     out: list[Verdict] = []
     for size, target in (("32MiB", 2.0), ("3MiB", 1.0)):
         for op in ("SET", "GET"):

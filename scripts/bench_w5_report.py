@@ -30,7 +30,7 @@ def _verdict(bar: str, target: str, parts: list[str], oks: list[bool]) -> dict[s
 
 
 def verdicts(record: dict[str, Any]) -> list[dict[str, Any]]:
-    """The W5 lines of issue 5's bar."""
+    """The W5 lines of the bar."""
     opts = record["options"]
     out = []
     parts, oks = [], []

@@ -7,7 +7,7 @@ Small requests: `redis-benchmark -P 16 -t set,get -d 100 -r 100000` against one 
 against a real Redis cluster of N masters. Chunks: our connector (`ChunkClient`, a plain URL for
 one node, `redis-cluster://` for N) with CONNECTIONS threads each storing and reading batches of
 3 MiB and 32 MiB chunks; aggregate GB/s. Every server is started here on free ports and stopped
-at the end; each figure is the median of `reps` runs, the pools measured in turn within each rep. Bars (issue 12): N=2 ours >= 1.3x one node's
+at the end; each figure is the median of `reps` runs, the pools measured in turn within each rep. Bars: N=2 ours >= 1.3x one node's
 small-request rps; ours >= Redis cluster for chunk GB/s at the same N.
 """
 

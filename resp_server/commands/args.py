@@ -62,7 +62,7 @@ def text(arg: bytes) -> str:
 
 ERROR_TEXT_ERRORS = "surrogateescape"
 """How argument bytes echoed in error replies are decoded. Redis copies the bytes; an exact
-echo of invalid UTF-8 needs "surrogateescape" here and in the encoder's error() (M24)."""
+echo of invalid UTF-8 needs "surrogateescape" here and in the encoder's error()."""
 
 
 def as_bytes(arg: object) -> bytes:

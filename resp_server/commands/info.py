@@ -22,29 +22,11 @@ from resp_server.commands.args import lower
 from resp_server.commands.table import TABLE
 from resp_server.config import REDIS_COMPAT_VERSION, VERSION
 from resp_server.resp.replies import Verbatim
+from resp_server.sysmem import human_bytes, rss_bytes
 
 if TYPE_CHECKING:
     from resp_server.client import ClientState
     from resp_server.state import ServerState
-
-
-def human_bytes(n: int | float) -> str:
-    """bytesToHuman: 1023B, 1.00K, 12.50M, ..."""
-    if n < 1024:
-        return f"{int(n)}B"
-    for unit in "KMGTPE":
-        n /= 1024
-        if n < 1024 or unit == "E":
-            return f"{n:.2f}{unit}"
-    return f"{n:.2f}E"
-
-
-def rss_bytes() -> int:
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def _total_system_memory() -> int:
@@ -111,13 +93,10 @@ def info_memory(s: ServerState) -> list[tuple[str, object]]:
     """Redis 7.0's fields in its order, then the store's own (slab_*, keys, pins)."""
     ks = s.keyspace
     mine = ks.info_memory()
-    used, rss = mine.pop("used_memory"), mine.pop("used_memory_rss")
+    used, rss = mine.pop("used_memory"), rss_bytes()
     peak = max(mine.pop("used_memory_peak"), used)
     overhead = mine.pop("used_memory_overhead")
     dataset = mine.pop("used_memory_dataset")
-    for k in ("used_memory_human", "used_memory_rss_human", "used_memory_peak_human",
-              "maxmemory", "maxmemory_human", "maxmemory_policy", "mem_fragmentation_ratio"):
-        mine.pop(k, None)
     allocated, active, resident = _allocator(s, {**mine, "used_memory": used})
     system, maxmemory = _total_system_memory(), int(ks.maxmemory)
     fields: list[tuple[str, object]] = [

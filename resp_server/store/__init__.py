@@ -53,10 +53,11 @@ Imports: `from resp_server.store import Keyspace, OOMError, Item, Reservation`.
   set_policy(name) ; policy (attr)                CONFIG SET maxmemory-policy, rebuilt in access order
   set_expire(...) -> False also for None on a key without TTL (PERSIST's 0)
   rename(db, src, dst) raises KeyError when src is missing; move(...) is False when src_db == dst_db
-  stats: keyspace_hits, keyspace_misses (aliases hits, misses), evicted_keys, expired_keys,
+  stats: keyspace_hits, keyspace_misses, evicted_keys, expired_keys,
          slab_reassigns, deferred_frees; stats.reset() (CONFIG RESETSTAT); stats.as_dict()
-  info_memory(): used_memory(_human), used_memory_rss, used_memory_peak, used_memory_dataset,
-         used_memory_overhead, maxmemory, maxmemory_policy, mem_fragmentation_ratio, slab_page_size,
+  info_memory(): the store's own figures (INFO derives the rest, commands/info.py): used_memory,
+         used_memory_peak, used_memory_dataset, used_memory_overhead, maxmemory_policy_state,
+         slab_page_size,
          slab_classes, slab_pages, slab_pool_pages, slab_bytes, slab_wasted_bytes, slab_reassigns,
          keys_overhead_bytes, pinned_zombies, reservations
   info_slabs(): per class with pages: class, chunk_size, chunks_per_page, pages, chunks_used,

@@ -13,7 +13,6 @@ Invariant (checked in checks.py): `key_bytes` = sum of overhead(key) over linked
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any
 
 from resp_server.store.policy import policy_state
@@ -51,14 +50,6 @@ class KeyspaceStats:
         self.expired_keys = 0
         self.slab_reassigns = 0       # pages moved between classes (or released to the pool)
         self.deferred_frees = 0       # items freed at their last unpin
-
-    @property
-    def hits(self) -> int:
-        return self.keyspace_hits
-
-    @property
-    def misses(self) -> int:
-        return self.keyspace_misses
 
     def as_dict(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in self.__slots__}
@@ -114,22 +105,13 @@ class AccountingMixin:
     def info_memory(self) -> dict[str, Any]:
         s = self._slabs
         used = self.used_memory
-        rss = _rss_bytes()
         wasted = sum(s.wasted_bytes(c) for c in s.classes)
         return {
             "used_memory": used,
-            "used_memory_human": _human(used),
-            "used_memory_rss": rss,
-            "used_memory_rss_human": _human(rss),
             "used_memory_peak": max(self.used_memory_peak, used),
-            "used_memory_peak_human": _human(max(self.used_memory_peak, used)),
             "used_memory_dataset": used - self.key_bytes,
             "used_memory_overhead": self.key_bytes,
-            "maxmemory": self._maxmemory,
-            "maxmemory_human": _human(self._maxmemory),
-            "maxmemory_policy": self._policy_name,
             "maxmemory_policy_state": policy_state(self._policies),
-            "mem_fragmentation_ratio": round(rss / used, 2) if used else 0.0,
             "slab_page_size": s.page_size,
             "slab_classes": len(s.classes),
             "slab_pages": s.live_pages,
@@ -160,18 +142,3 @@ class AccountingMixin:
                 "pages_moved_out": c.moved_out,
             })
         return out
-
-
-def _rss_bytes() -> int:
-    try:
-        with open("/proc/self/statm", "rb") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def _human(n: int) -> str:
-    for unit, size in (("G", 1 << 30), ("M", 1 << 20), ("K", 1 << 10)):
-        if n >= size:
-            return f"{n / size:.2f}{unit}"
-    return f"{n}B"

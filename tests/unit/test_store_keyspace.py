@@ -409,13 +409,12 @@ def test_stats_and_info() -> None:
     ks.lookup(0, b"key00019")
     ks.lookup(0, b"key00000")
     st = ks.stats
-    assert (st.hits, st.misses, st.evicted_keys) == (1, 1, 4)
+    assert (st.keyspace_hits, st.keyspace_misses, st.evicted_keys) == (1, 1, 4)
     mem = ks.info_memory()
-    for name in ("used_memory", "used_memory_peak", "maxmemory", "maxmemory_policy",
-                 "mem_fragmentation_ratio", "slab_pages", "slab_bytes", "slab_wasted_bytes",
-                 "used_memory_rss"):
+    for name in ("used_memory", "used_memory_peak", "used_memory_dataset", "slab_pages",
+                 "slab_bytes", "slab_wasted_bytes", "maxmemory_policy_state"):
         assert name in mem
-    assert mem["used_memory"] <= mem["maxmemory"] and mem["slab_pages"] == 4
+    assert mem["used_memory"] <= ks.maxmemory and mem["slab_pages"] == 4
     (slab,) = ks.info_slabs()
     assert slab["chunk_size"] == PAGE // 4 and slab["chunks_used"] == 16 and slab["chunks_free"] == 0
     assert slab["evictions"] == 4 and slab["bytes_wasted"] == 0

@@ -21,6 +21,8 @@ GIB = 1024 * MIB
 
 POLICIES = ("allkeys-adaptive", "allkeys-arc", "allkeys-lru", "volatile-lru", "allkeys-s3fifo", "allkeys-lfu", "noeviction")
 
+LFU_POLICIES = ("allkeys-lfu", "volatile-lfu")   # Redis keeps an LFU counter (OBJECT FREQ) under these
+
 _UNITS = {
     "": 1, "b": 1,
     "k": 1000, "kb": KIB, "m": 1000**2, "mb": MIB, "g": 1000**3, "gb": GIB,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from resp_server.commands.args import arg_bytes, as_bytes, get_ll
 from resp_server.commands.db import now_ms, peek, put, read, value_bytes
 from resp_server.commands.table import spec
+from resp_server.config import LFU_POLICIES
 from resp_server.rdb.payload import PayloadError, dump_string, load_string
 from resp_server.resp.replies import ERR_SYNTAX, OK, RespError
 
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from resp_server.client import ClientState
 
 ERR_BUSYKEY = "BUSYKEY Target key name already exists."
-LFU_POLICIES = ("allkeys-lfu", "volatile-lfu")
 
 
 def dump(c: ClientState, argv: list) -> object:

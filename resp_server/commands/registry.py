@@ -12,6 +12,7 @@ from resp_server.commands import (
     bits,
     client_cmd,
     cluster,
+    command_cmd,
     connection,
     docs_cluster,  # noqa: F401 - COMMAND INFO/DOCS data of the CLUSTER subcommands
     docs_more,  # noqa: F401 - COMMAND INFO/DOCS data of bits, bitfield, lcs, dump, migrate
@@ -21,13 +22,15 @@ from resp_server.commands import (
     latency,
     lcs,
     migrate,
+    object_cmd,
     server,
+    slowlog_cmd,
     strings,
     transactions,
 )
 from resp_server.commands.table import TABLE
 
-MODULES = (strings, keys, expire, transactions, connection, client_cmd, server, bits, bitfield, lcs, dump, migrate,
+MODULES = (strings, keys, expire, transactions, connection, client_cmd, server, command_cmd, object_cmd, slowlog_cmd, bits, bitfield, lcs, dump, migrate,
            cluster, latency)
 
 

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from resp_server.config import StoreConfig
+from resp_server.config import LFU_POLICIES, StoreConfig
 from resp_server.store import lfu
 from resp_server.store.accounting import (
     KEY_OVERHEAD,
@@ -41,7 +41,7 @@ from resp_server.store.expiry import ExpiryMixin
 from resp_server.store.items import STAMP_TICK_BITS, Item, OOMError, Reservation
 from resp_server.store.keyops import KeyOpsMixin
 from resp_server.store.leases import Leases
-from resp_server.store.ordering import LFU_POLICIES, OrderingMixin
+from resp_server.store.ordering import OrderingMixin
 from resp_server.store.pins import PinsMixin
 from resp_server.store.policies import make_policy
 from resp_server.store.policy import Policy

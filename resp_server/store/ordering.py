@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from resp_server.config import POLICIES
+from resp_server.config import LFU_POLICIES, POLICIES
 from resp_server.store import lfu
 from resp_server.store.items import STAMP_TICK_BITS, Chunked, Item
 from resp_server.store.policies import make_policy
@@ -113,9 +113,6 @@ class OrderingMixin:
             return
         for cid in self._policy_classes(item):
             self._policies[cid].remove(item, evicted)
-
-
-LFU_POLICIES = ("allkeys-lfu", "volatile-lfu")
 
 
 def _stamp_of(item: Item) -> int:

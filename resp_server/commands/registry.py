@@ -1,4 +1,5 @@
-"""The command registry: every command module's COMMANDS joined into table.TABLE.
+"""The command registry: every command module's COMMANDS joined into table.TABLE, and every
+room's COMMAND INFO / DOCS data (docdata/) into docs.DOCS.
 
 The top of the commands package: it imports every module that defines commands, and nothing
 imports it but the dispatcher. Command modules import table.py (their `spec` and, for
@@ -14,8 +15,7 @@ from resp_server.commands import (
     cluster,
     command_cmd,
     connection,
-    docs_cluster,  # noqa: F401 - COMMAND INFO/DOCS data of the CLUSTER subcommands
-    docs_more,  # noqa: F401 - COMMAND INFO/DOCS data of bits, bitfield, lcs, dump, migrate
+    docdata,
     dump,
     expire,
     keys,
@@ -28,6 +28,7 @@ from resp_server.commands import (
     strings,
     transactions,
 )
+from resp_server.commands.docs import DOCS
 from resp_server.commands.table import TABLE
 
 MODULES = (strings, keys, expire, transactions, connection, client_cmd, server, command_cmd, object_cmd, slowlog_cmd, bits, bitfield, lcs, dump, migrate,
@@ -38,6 +39,7 @@ def install() -> None:
     """Fill TABLE from every command module, once (a duplicate name is a programming error)."""
     if TABLE:
         return
+    DOCS.update(docdata.ALL)
     for module in MODULES:
         for s in module.COMMANDS:
             assert s.name.encode() not in TABLE, f"duplicate command {s.name}"

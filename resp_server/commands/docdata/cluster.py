@@ -1,13 +1,12 @@
-"""COMMAND INFO / DOCS data of the CLUSTER subcommands, as redis-server 7.0.15 reports them
-(same shape as docs.py; merged into its DOCS when commands/cluster.py is imported). The data is
-Redis's whether or not we implement the subcommand (those we do not answer an error).
+"""COMMAND INFO / DOCS data of the commands in commands/cluster.py, as redis-server 7.0.15 reports
+them (the shape is commands/docs.py's; registry.py joins every room's data into docs.DOCS).
 """
 
 from __future__ import annotations
 
-from resp_server.commands.docs import DOCS, A, Doc
+from resp_server.commands.docs import A, Doc
 
-CLUSTER_DOCS: dict[str, Doc] = {
+DOCS: dict[str, Doc] = {
     'cluster': Doc(complexity='Depends on subcommand.'),
     'cluster|info': Doc(
         summary='Provides info about Redis Cluster node state',
@@ -293,6 +292,7 @@ CLUSTER_DOCS: dict[str, Doc] = {
             A('node-id', 'string'),
         ),
     ),
+    'asking': Doc(complexity='O(1)', acl='@connection'),
+    'readonly': Doc(complexity='O(1)', acl='@connection'),
+    'readwrite': Doc(complexity='O(1)', acl='@connection'),
 }
-
-DOCS.update(CLUSTER_DOCS)

@@ -1,4 +1,4 @@
-"""The house's structure: import-linter's contracts (pyproject [tool.importlinter]) hold.
+"""The house's structure: import-linter's contracts hold, and no code module outgrows its room.
 
 Every import counts (TYPE_CHECKING and function-level ones too): the server's layers point one
 way, the command table sits below the modules that fill it, and no package has an import circle.
@@ -22,3 +22,20 @@ def test_import_contracts_hold() -> None:
                          timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "BROKEN" not in run.stdout and "KEPT" in run.stdout
+
+
+MAX_LINES = 420          # "about 400": a module past this is split along its seam
+DATA_TABLES = ("resp_server/commands/docdata/",)   # declarative data, one entry per command
+
+
+def test_no_code_module_is_over_the_size_limit() -> None:
+    over = {}
+    for package in ("resp_server", "connector", "scripts"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel.startswith(DATA_TABLES):
+                continue
+            n = len(path.read_text(encoding="utf-8").splitlines())
+            if n > MAX_LINES:
+                over[rel] = n
+    assert not over, f"modules over {MAX_LINES} lines: {over}"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from resp_server.config import ServerConfig
 from resp_server.latency import Latency
+from resp_server.object_marks import ObjectMarks
 from resp_server.ops import OpsSettings
 from resp_server.pause import ClientPause
 from resp_server.stats import Slowlog, Stats
@@ -67,6 +68,7 @@ class ServerState:
         self.monitors: set[Watcher] = set()           # clients in MONITOR
         self.watchers: dict[tuple[int, bytes], set[Watcher]] = {}
         self.next_client_id = 1
+        self.object_marks = ObjectMarks()            # APPEND's "raw", COPY's "unshared"
         self.pause = ClientPause()                   # CLIENT PAUSE (pause.py, commands/pause.py)
         self.active_expire = True                    # DEBUG SET-ACTIVE-EXPIRE 0 stops the cycle
         self.shutdown_requested: Callable[[], None] | None = None   # set by server.py

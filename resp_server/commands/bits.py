@@ -63,7 +63,7 @@ def grown_value(c: ClientState, key: bytes, max_bit: int) -> tuple[bytearray, bo
 
 def store_raw(c: ClientState, key: bytes, value: bytes | bytearray, keep_ttl: bool) -> None:
     """Store a value a bit command built (a raw string)."""
-    mark_raw(put(c, key, bytes(value), keep_ttl=keep_ttl))
+    mark_raw(c, put(c, key, bytes(value), keep_ttl=keep_ttl))
 
 
 # --- SETBIT / GETBIT --------------------------------------------------------------------------

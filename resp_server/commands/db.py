@@ -56,70 +56,33 @@ def put(c: ClientState, key: bytes, value, expire_at: int | None = None,
         item = c.server.keyspace.store(c.db, key, value, expire_at=expire_at, keep_ttl=keep_ttl)
     except OOMError:
         raise RespError(ERR_OOM) from None
-    if has_history():
-        forget_history(item)
+    marks = c.server.object_marks
+    if marks:
+        marks.forget(item)
     return item
 
 
-# Object history the store does not keep (items have no room for it), marked by identity: the
-# entry holds the item, so its id cannot be reused while marked. RENAME/MOVE/SWAPDB keep the
-# item (and the mark); `put` clears it (a new value); entries of items that left the keyspace are
-# swept once the table doubles.
-# - "raw": Redis's APPEND (to an existing key) and SETRANGE leave an unshared sds string, reported
-#   "raw" by OBJECT ENCODING whatever its length or content;
-# - "unshared": COPY duplicates the object, so a small integer is no longer the shared one
-#   (OBJECT REFCOUNT 1). A raw value is unshared too.
-_MARKS: dict[int, tuple[Item, str]] = {}
-_sweep_at = 1024
+# Object history (APPEND/SETRANGE's "raw", COPY's "unshared"): the server's ObjectMarks
+# (object_marks.py), asked through these helpers.
 
-
-def has_history() -> bool:
-    """Is any item marked? (Cheap check before `forget_history` on a hot path.)"""
-    return bool(_MARKS)
-
-
-def forget_history(item: Item) -> None:
-    """The item now holds a new value: drop its marks (what `put` does for a stored value)."""
-    _MARKS.pop(id(item), None)
-
-
-def _mark(item: Item | None, kind: str) -> None:
-    global _sweep_at
-    if item is None:
-        return
-    _MARKS[id(item)] = (item, kind)
-    if len(_MARKS) >= _sweep_at:
-        for ident, (it, _) in list(_MARKS.items()):
-            if not it.linked:
-                del _MARKS[ident]
-        _sweep_at = max(1024, 2 * len(_MARKS))
-
-
-def _kind(item: Item | None) -> str | None:
-    if item is None:
-        return None
-    entry = _MARKS.get(id(item))
-    return entry[1] if entry is not None and entry[0] is item else None
-
-
-def mark_raw(item: Item | None) -> None:
+def mark_raw(c: ClientState, item: Item | None) -> None:
     """The value under this item is now a raw string (APPEND, SETRANGE; COPY of a raw one)."""
-    _mark(item, "raw")
+    c.server.object_marks.mark(item, "raw")
 
 
-def mark_unshared(item: Item | None) -> None:
+def mark_unshared(c: ClientState, item: Item | None) -> None:
     """The value under this item is a private copy (COPY): never a shared integer."""
-    _mark(item, "unshared")
+    c.server.object_marks.mark(item, "unshared")
 
 
-def is_raw(item: Item | None) -> bool:
+def is_raw(c: ClientState, item: Item | None) -> bool:
     """True when APPEND or SETRANGE made this value (OBJECT ENCODING answers "raw")."""
-    return _kind(item) == "raw"
+    return c.server.object_marks.kind(item) == "raw"
 
 
-def is_unshared(item: Item | None) -> bool:
+def is_unshared(c: ClientState, item: Item | None) -> bool:
     """True for values COPY, APPEND or SETRANGE made (never Redis's shared integers)."""
-    return _kind(item) is not None
+    return c.server.object_marks.kind(item) is not None
 
 
 def now_ms(c: ClientState) -> int:

@@ -24,7 +24,6 @@ from time import perf_counter_ns
 from typing import TYPE_CHECKING
 
 from resp_server.cluster.slots import key_slot
-from resp_server.commands.db import forget_history, has_history
 from resp_server.resp.encoder import BULK_HEADERS, ZEROCOPY_MIN
 from resp_server.store.items import OOMError
 
@@ -60,7 +59,7 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
     db = c.db
     cluster = server.cluster
     owned = cluster.mask if cluster is not None else None   # cluster mode: slots served here
-    marks = has_history()          # only general-path commands (APPEND...) add marks
+    marks = server.object_marks if server.object_marks else None   # only APPEND & co add marks
     n = len(batch)
     sets = misses = get_ns = set_ns = served = 0
     t0 = perf_counter_ns()
@@ -97,8 +96,8 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
                     item = store(db, argv[1], argv[2])
                 except OOMError:
                     break                  # the general path answers (and counts) the error
-            if marks:
-                forget_history(item)
+            if marks is not None:
+                marks.forget(item)
             small += _OK
             t1 = perf_counter_ns()
             set_ns += t1 - t0

@@ -105,11 +105,11 @@ def copy(c: ClientState, argv: list) -> object:
         return 0
     if not replace and peek(c, dst, dst_db) is not None:
         return 0
-    raw = is_raw(peek(c, src))
+    raw = is_raw(c, peek(c, src))
     if not c.server.keyspace.copy(c.db, src, dst_db, dst, replace):
         return 0
     # dupStringObject: a raw string stays raw, an integer is a new (unshared) object
-    (mark_raw if raw else mark_unshared)(peek(c, dst, dst_db))
+    (mark_raw if raw else mark_unshared)(c, peek(c, dst, dst_db))
     return 1
 
 

@@ -39,10 +39,10 @@ def _policy(s: ServerState) -> str:
 
 # --- OBJECT -----------------------------------------------------------------------------------
 
-def encoding_of(item) -> bytes:
+def encoding_of(c: ClientState, item) -> bytes:
     """OBJECT ENCODING: raw after APPEND/SETRANGE (see db.mark_raw); else int for integers that
     fit a long, embstr up to 44 bytes, raw above."""
-    if is_raw(item):
+    if is_raw(c, item):
         return b"raw"
     if item.length <= 20 and parse_ll(item.to_bytes()) is not None:
         return b"int"
@@ -56,7 +56,7 @@ def idle_seconds(item) -> int:
 
 def object_encoding(c: ClientState, argv: list) -> object:
     item = read_notouch(c, argv[2])
-    return None if item is None else encoding_of(item)
+    return None if item is None else encoding_of(c, item)
 
 
 SHARED_INTEGERS = 10000       # OBJ_SHARED_INTEGERS: 0..9999 are shared objects
@@ -73,7 +73,7 @@ def object_refcount(c: ClientState, argv: list) -> object:
     if item is None:
         return None
     ks = c.server.keyspace
-    if item.length > 4 or is_unshared(item) or (
+    if item.length > 4 or is_unshared(c, item) or (
             ks.maxmemory and _policy(c.server) in NO_SHARED_INTEGERS_POLICIES):
         return 1
     value = parse_ll(value_bytes(item))

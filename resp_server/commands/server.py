@@ -110,7 +110,7 @@ def debug(c: ClientState, argv: list) -> object:
         if item is None:
             raise RespError("ERR no such key")
         return Status(b"Value at:0x0 refcount:1 encoding:%s serializedlength:%d lru:0 "
-                      b"lru_seconds_idle:%d" % (encoding_of(item), item.length,
+                      b"lru_seconds_idle:%d" % (encoding_of(c, item), item.length,
                                                 idle_seconds(item)))
     if sub == b"help" and len(argv) == 2:
         return help_reply("debug", ["JMAP", "    No-op.", "OBJECT <key>",

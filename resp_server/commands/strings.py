@@ -239,7 +239,7 @@ def append(c: ClientState, argv: list) -> object:
         return len(tail)
     _check_size(c, item.length + len(tail))
     value = value_bytes(item) + bytes(tail)
-    mark_raw(put(c, key, value, keep_ttl=True))
+    mark_raw(c, put(c, key, value, keep_ttl=True))
     return len(value)
 
 
@@ -257,7 +257,7 @@ def setrange(c: ClientState, argv: list) -> object:
     if len(old) < offset:
         old += bytes(offset - len(old))
     value = old[:offset] + patch + old[offset + len(patch):]
-    mark_raw(put(c, key, value, keep_ttl=True))
+    mark_raw(c, put(c, key, value, keep_ttl=True))
     return len(value)
 
 

@@ -298,15 +298,16 @@ def test_object_encoding_raw_after_append_and_setrange() -> None:
 
 
 def test_raw_marks_of_deleted_keys_are_swept() -> None:
-    from resp_server.commands import db, dispatch
+    from resp_server.commands import dispatch
 
     env = Env()
-    db._MARKS.clear()
+    marks = env.c.server.object_marks
     for i in range(1500):
         key = b"k%d" % i
         for argv in ([b"SET", key, b"a"], [b"APPEND", key, b"b"], [b"DEL", key]):
             dispatch.execute(env.c, argv)   # no invariant check after each call: fast
-    assert len(db._MARKS) < 1000
+    assert len(marks._marks) < 1000
+    assert not Env().c.server.object_marks          # per server: another one starts clean
 
 
 def test_notouch_lookups_count_hits_and_misses() -> None:

@@ -27,11 +27,11 @@ class RespError(Exception):
     """An error reply (-ERR ...) from the server."""
 
 
-def encode(*args: bytes | str | int) -> bytes:
-    """One command as a RESP2 multibulk (small arguments only)."""
+def encode(*args: bytes | bytearray | memoryview | str | int) -> bytes:
+    """One command as a RESP2 multibulk: the one request encoder of the tools and the tests."""
     parts = [b"*%d\r\n" % len(args)]
     for a in args:
-        b = a if isinstance(a, bytes) else str(a).encode()
+        b = bytes(a) if isinstance(a, (bytes, bytearray, memoryview)) else str(a).encode()
         parts.append(b"$%d\r\n%s\r\n" % (len(b), b))
     return b"".join(parts)
 

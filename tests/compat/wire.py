@@ -11,6 +11,8 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+from scripts import rawclient
+
 CRLF = b"\r\n"
 EOF_REPLY = b"<connection closed>"
 """Stand-in reply when the server closed the connection instead of answering."""
@@ -30,11 +32,8 @@ class Incomplete(Exception):
 
 
 def encode(args: list[bytes]) -> bytes:
-    """One request as a RESP array of bulk strings."""
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
+    """One request as a RESP array of bulk strings (scripts/rawclient.py's encoder)."""
+    return rawclient.encode(*args)
 
 
 def _line(buf: bytes, pos: int) -> tuple[bytes, int]:

@@ -10,17 +10,10 @@ import random
 import re
 
 from resp_server.resp.parser import ByteSink, FixedLimits, ProtocolError, RequestParser
+from scripts.rawclient import encode as resp
 from tests.parser_driver import ParserDriver, split
 
 BIG = 40_000                       # > parser.BIG_ARG: the big-argument (sink) path
-
-
-def resp(*args: bytes | str) -> bytes:
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        b = a if isinstance(a, bytes) else a.encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(b), b))
-    return b"".join(out)
 
 
 def _corpus() -> list[bytes]:

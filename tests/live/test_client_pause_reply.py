@@ -17,6 +17,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+from scripts.rawclient import encode
 from tests.conftest import ServerProc, start_ours, start_redis
 
 
@@ -33,11 +34,7 @@ def _raw(sp: ServerProc) -> socket.socket:
 
 
 def _send(s: socket.socket, *cmds: list[str]) -> None:
-    out = b""
-    for args in cmds:
-        out += b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a.encode())
-                                                   for a in args)
-    s.sendall(out)
+    s.sendall(b"".join(encode(*args) for args in cmds))
 
 
 def _read_until(s: socket.socket, marker: bytes, limit_s: float = 5.0) -> bytes:

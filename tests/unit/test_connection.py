@@ -5,6 +5,7 @@ from __future__ import annotations
 from resp_server.config import MIB, ServerConfig, StoreConfig
 from resp_server.connection import Connection
 from resp_server.server import Server
+from scripts.rawclient import encode as resp
 
 
 class FakeTransport:
@@ -70,10 +71,6 @@ def feed(conn: Connection, data: bytes, step: int | None = None) -> None:
             buf[:n] = chunk[:n]
             conn.buffer_updated(n)
             chunk = chunk[n:]
-
-
-def resp(*args: bytes) -> bytes:
-    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
 
 
 def test_ping_and_pipeline():

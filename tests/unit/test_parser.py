@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resp_server.resp.parser import BIG_ARG, ByteSink, ProtocolError, RequestParser, split_inline
+from scripts.rawclient import encode as resp
 from tests.parser_driver import ParserDriver, split
 
 
@@ -23,10 +24,6 @@ def feed_all(chunks: list[bytes], parser: RequestParser | None = None,
 
 def _plain(arg: object) -> bytes:
     return b"".join(arg.views()) if hasattr(arg, "views") else bytes(arg)
-
-
-def resp(*args: bytes) -> bytes:
-    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
 
 
 def test_single_and_pipeline():

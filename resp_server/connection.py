@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 from resp_server.big_args import BigArgs
 from resp_server.client import ClientState
 from resp_server.commands import fastpath
+from resp_server.commands.call import release_unused
 from resp_server.commands.client_cmd import client_info_line
 from resp_server.commands.dispatch import BIGVALUE_COMMANDS, execute
 from resp_server.commands.pause import POSTPONED
@@ -379,11 +380,9 @@ class Connection(WritingMixin, asyncio.BufferedProtocol):
 
     def _drop_postponed(self) -> None:
         self.state.pause.forget(self)
-        if self.postponed is not None:
-            for a in self.postponed[0]:
-                if type(a) is not bytes and hasattr(a, "views"):
-                    self.keyspace.release(a)
-            self.postponed = None
+        if self.postponed is not None and self.client is not None:
+            release_unused(self.client, self.postponed[0])
+        self.postponed = None
 
     # --- big arguments (big_args.py decides where they go) ---------------------------------
     def _wait_for_memory(self) -> None:

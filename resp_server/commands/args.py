@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from resp_server.commands.table import arity_ok
 from resp_server.resp.numbers import parse_ll
 from resp_server.resp.replies import ERR_DB_INDEX, ERR_NOT_INT, RespError, Status
 
@@ -132,7 +133,7 @@ class SubTable:
                             f"Try {self.parent.upper()} HELP.")
         handler, arity = entry
         n = len(argv)
-        if (arity >= 0 and n != arity) or (arity < 0 and n < -arity):
+        if not arity_ok(arity, n):
             raise RespError(f"ERR wrong number of arguments for "
                             f"'{self.parent}|{sub.decode()}' command")
         return handler

@@ -18,7 +18,7 @@ from resp_server.commands.args import (
 )
 from resp_server.commands.docs import Doc, OrderedSet, acl_categories, display_flags, doc_of
 from resp_server.commands.glob import matcher
-from resp_server.commands.table import CommandSpec, spec
+from resp_server.commands.table import CommandSpec, arity_ok, spec
 from resp_server.resp.replies import ERR_SYNTAX, RespError, Status
 
 if TYPE_CHECKING:
@@ -193,7 +193,7 @@ def command_keys(args: list) -> list[tuple[bytes, str]]:
     if not doc.key_specs:
         raise RespError("ERR The command has no key arguments")
     argc = len(args)
-    if (arity >= 0 and argc != arity) or argc < -arity:
+    if not arity_ok(arity, argc):
         raise RespError("ERR Invalid number of arguments specified for command")
     native = _getkeys_proc(name, args)
     out = native or []

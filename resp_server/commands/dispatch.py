@@ -73,8 +73,7 @@ def _dispatch(client: ClientState, argv: list, big: bool) -> object:
     if spec is None and type(name) is bytes:
         spec = TABLE.get(name.lower())
     if spec is not None and client.multi is None and client.authenticated and not spec.container:
-        a, n = spec.arity, len(argv)
-        if (n == a if a >= 0 else n >= -a) and not (
+        if spec.arity_ok(len(argv)) and not (
                 spec.denyoom and client.server.keyspace.enforce_maxmemory()):
             cluster = client.server.cluster
             if cluster is None or route(cluster, client, spec, argv) is None:

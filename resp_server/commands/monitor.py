@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from resp_server.commands.args import SUBTABLES, lower
 from resp_server.commands.docs import doc_of
+from resp_server.commands.table import arity_ok
 from resp_server.resp.replies import OK, RespError, Status
 
 if TYPE_CHECKING:
@@ -110,7 +111,7 @@ def monitor_args(spec: CommandSpec, argv: list) -> bytes | None:
         if entry is None:
             return None
         arity, argc = entry[1], len(argv)
-        if (argc != arity) if arity >= 0 else (argc < -arity):
+        if not arity_ok(arity, argc):
             return None
         full = f"{spec.name}|{lower(argv[1]).decode()}"
         if full in _UNKNOWN_TO_REDIS_70 or "admin" in doc_of(full).flags.split():

@@ -54,8 +54,12 @@ class CommandSpec:
         object.__setattr__(self, "bname", self.name.encode())
 
     def arity_ok(self, argc: int) -> bool:
-        a = self.arity
-        return argc == a if a >= 0 else argc >= -a
+        return arity_ok(self.arity, argc)
+
+
+def arity_ok(arity: int, argc: int) -> bool:
+    """Redis's arity rule, the one copy: N means exactly N arguments, -N at least N."""
+    return argc == arity if arity >= 0 else argc >= -arity
 
 
 def spec(name: str, handler: Handler, arity: int, flags: str = "", keys: tuple[int, int, int] = (0, 0, 0),

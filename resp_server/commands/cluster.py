@@ -214,9 +214,9 @@ COMMANDS = [
     spec("asking", _flag_ok, 1, "fast", group="cluster",
          summary="Sent by cluster clients after an -ASK redirect", since="3.0.0"),
     spec("readonly", _flag_ok, 1, "fast loading stale", group="cluster",
-         summary="Enables read queries for a connection to a Redis Cluster replica node",
+         summary="Enables read queries for a connection to a cluster replica node",
          since="3.0.0"),
     spec("readwrite", _flag_ok, 1, "fast loading stale", group="cluster",
-         summary="Disables read queries for a connection to a Redis Cluster replica node",
+         summary="Disables read queries for a connection to a cluster replica node",
          since="3.0.0"),
 ]

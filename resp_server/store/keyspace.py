@@ -251,6 +251,8 @@ class Keyspace(KeyOpsMixin, ExpiryMixin, AllocMixin, PinsMixin, OrderingMixin, A
         if stamp <= self._last_stamp:
             stamp = self._last_stamp + 1
         item.stamp = self._last_stamp = stamp
+        if self._lfu:                  # Redis: SET's lookupKeyWrite counts as an access
+            item.lfu = lfu.accessed(item.lfu, now, self.lfu_log_factor, self.lfu_decay_time)
         pol = self._policies[cls]
         if pol.touches:
             pol.touch(item)

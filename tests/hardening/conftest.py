@@ -1,6 +1,6 @@
 """Fixtures of the hardening tier: certificates made on the fly, and the figures report.
 
-At the end of the session the figures the tests recorded (tests/hardening/support.py FIGURES) are
+At the end of the session the figures the tests recorded (tests/hardening/helpers.py FIGURES) are
 printed in the terminal summary and written to $HARDENING_FIGURES (default
 a figures.json in a new temporary folder, named in the summary) for the README's "Reliability and security" section.
 """
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hardening.support import FIGURES, make_certs, save_figures
+from tests.hardening.helpers import FIGURES, make_certs, save_figures
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from tests.conftest import ServerProc, start_ours, start_redis
-from tests.hardening.support import Raw, cmd, record, rss_bytes
+from tests.hardening.helpers import Raw, cmd, record, rss_bytes
 
 PASSWORD = "s3cret-pw"
 

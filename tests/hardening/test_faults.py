@@ -20,7 +20,7 @@ import hiredis
 import pytest
 import redis
 
-from tests.hardening.support import (
+from tests.hardening.helpers import (
     LoggedServer,
     chunks_used,
     cmd,

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 from tests.hardening.fuzzing import CORPUS, INTERESTING, MUTATIONS, mutate, random_input, run
-from tests.hardening.support import LoggedServer, Raw, info, record, start_logged, wait_for
+from tests.hardening.helpers import LoggedServer, Raw, info, record, start_logged, wait_for
 
 mutation = st.tuples(st.sampled_from(MUTATIONS), st.integers(0, 1 << 20),
                      st.one_of(st.binary(max_size=8), st.sampled_from(INTERESTING)))

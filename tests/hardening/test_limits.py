@@ -15,7 +15,7 @@ import pytest
 import redis
 
 from tests.conftest import ServerProc, start_ours, start_redis
-from tests.hardening.support import Raw, cmd, info, record, rss_bytes, wait_for
+from tests.hardening.helpers import Raw, cmd, info, record, rss_bytes, wait_for
 
 MIB = 1 << 20
 

@@ -12,7 +12,7 @@ import pytest
 from resp_server.config import ServerConfig
 from resp_server.server import DENIED, Server
 from tests.conftest import start_ours, start_redis
-from tests.hardening.support import Raw, non_loopback_ipv4, record
+from tests.hardening.helpers import Raw, non_loopback_ipv4, record
 
 
 def _server(**kw) -> Server:

@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from tests.conftest import ServerProc, free_port, start_ours
-from tests.hardening.support import record, rss_bytes
+from tests.hardening.helpers import record, rss_bytes
 
 MIB = 1 << 20
 

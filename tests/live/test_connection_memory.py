@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import ServerProc, start_ours
-from tests.live.memhelpers import rss
+from tests.live.helpers import rss
 
 MIB = 1024 * 1024
 CHURN_ROUNDS = 20

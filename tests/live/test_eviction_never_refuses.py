@@ -17,7 +17,7 @@ import time
 import pytest
 
 from scripts.rawclient import RawClient
-from tests.live.memhelpers import MIB, check_value, checked_value, client, server, set_reply
+from tests.live.helpers import MIB, check_value, checked_value, client, server, set_reply
 
 WRITERS = 8
 READERS = 4

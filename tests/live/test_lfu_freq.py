@@ -40,6 +40,8 @@ def _script(port: int) -> list[object]:
     for _ in range(3):
         r.get("k")
     out.append(r.object("freq", "k"))
+    r.set("k", "w")                      # an overwrite is an access too (lookupKeyWrite)
+    out.append(r.object("freq", "k"))
     r.config_set("lfu-log-factor", 10)
     r.config_set("lfu-decay-time", 0)
     out.append(r.config_get("lfu-*"))
@@ -66,4 +68,4 @@ def test_lfu_counter_matches_redis(pair: tuple[ServerProc, ServerProc]) -> None:
     ours, real = pair
     got, want = _script(ours.port), _script(real.port)
     assert got == want
-    assert got[1:4] == [100, 255, 0] and got[5:7] == [5, 8]     # what both agree on, spelled out
+    assert got[1:4] == [100, 255, 0] and got[5:8] == [5, 8, 9]     # what both agree on, spelled out

@@ -3,7 +3,7 @@
 Each thread has its own connection and runs a bounded number of random SET / GET / DEL on six
 keys with value sizes from 24 KiB (read-buffer path) to 1.5 MiB (reserved chunks, chains), so
 evictions, page moves, pins and reservations interleave. Every value carries its own length and
-blake2b digest (memhelpers.checked_value). Every GET must return nil (deleted or evicted) or a
+blake2b digest (helpers.checked_value). Every GET must return nil (deleted or evicted) or a
 value whose checksum verifies and which was written to that key, and that value must not be
 stale: no other write to the key (SET or DEL) may have started after the returned value's SET
 completed and completed before the GET started (client-side monotonic timestamps; a write
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from scripts.rawclient import RawClient
-from tests.live.memhelpers import (
+from tests.live.helpers import (
     HOST,
     KIB,
     MIB,

@@ -1,6 +1,6 @@
 """Live eviction under a 16 MiB cap: exact LRU order, noeviction's OOM reply, volatile-lru.
 
-Values are non-repeating patterns derived from key + counter (memhelpers.pattern), so a chunk
+Values are non-repeating patterns derived from key + counter (helpers.pattern), so a chunk
 shared by two items or a view at a wrong offset is caught by the byte-exact reads. The LRU test
 keeps a model of the access order (SET and GET are accesses, EXISTS/KEYS are not) and checks
 after every write that the keys which disappeared are exactly the oldest ones of the model.
@@ -14,7 +14,7 @@ from collections import OrderedDict
 import pytest
 
 from scripts.rawclient import RawClient, RespError
-from tests.live.memhelpers import (
+from tests.live.helpers import (
     KIB,
     MIB,
     client,

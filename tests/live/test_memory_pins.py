@@ -23,7 +23,7 @@ import pytest
 
 from scripts.rawclient import RawClient
 from tests.conftest import ServerProc
-from tests.live.memhelpers import (
+from tests.live.helpers import (
     HOST,
     KIB,
     MIB,

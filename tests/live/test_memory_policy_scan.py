@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.live.memhelpers import KIB, MIB, client, get_exact, info_int, pattern, server, set_reply
+from tests.live.helpers import KIB, MIB, client, get_exact, info_int, pattern, server, set_reply
 
 ROUNDS = 4
 

@@ -17,7 +17,7 @@ import pytest
 
 from scripts.rawclient import RawClient, RespError
 from tests.conftest import ServerProc, start_redis
-from tests.live.memhelpers import (
+from tests.live.helpers import (
     HOST,
     MIB,
     RssSampler,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.live.memhelpers import (
+from tests.live.helpers import (
     KIB,
     MIB,
     client,

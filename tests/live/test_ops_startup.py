@@ -286,7 +286,7 @@ def test_oom_and_protocol_errors_are_logged_rate_limited() -> None:
 
 def test_banner_names_the_tls_listener(tmp_path: Path) -> None:
     try:
-        from tests.hardening.support import make_certs
+        from tests.hardening.helpers import make_certs
         certs = make_certs(tmp_path)
     except ImportError:
         pytest.skip("the cryptography package is not installed")
@@ -303,7 +303,7 @@ def test_every_listener_open_before_the_first_answers(tmp_path: Path) -> None:
     """Once PING answers on the TCP port, the TLS port and the unix socket accept too (the
     listeners start serving together, after all are open), for a few starts in a row."""
     try:
-        from tests.hardening.support import make_certs
+        from tests.hardening.helpers import make_certs
         certs = make_certs(tmp_path)
     except ImportError:
         pytest.skip("the cryptography package is not installed")

@@ -6,7 +6,7 @@ import pytest
 
 from resp_server.commands.connection import ERR_HELLO_NOAUTH
 from resp_server.resp.replies import PONG, Status, Verbatim
-from tests.unit.test_commands_support import Env
+from tests.unit.helpers import Env
 
 
 def test_ping_echo() -> None:

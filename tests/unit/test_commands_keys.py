@@ -6,7 +6,7 @@ import pytest
 
 from resp_server.commands.glob import glob_match
 from resp_server.resp.replies import OK, Status
-from tests.unit.test_commands_support import NOW, Env, env_at, run_script
+from tests.unit.helpers import NOW, Env, env_at, run_script
 
 
 def test_del_exists_touch_type() -> None:

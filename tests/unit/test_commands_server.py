@@ -11,7 +11,7 @@ from resp_server.commands.monitor import format_monitor_line, repr_arg
 from resp_server.config import OutputLimits
 from resp_server.resp.replies import OK, Status, Verbatim
 from resp_server.sysmem import human_bytes
-from tests.unit.test_commands_support import Env
+from tests.unit.helpers import Env
 
 
 def parse_info(text: str) -> dict[str, str]:

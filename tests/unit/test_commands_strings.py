@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from resp_server.resp.replies import OK
-from tests.unit.test_commands_support import NOW, Env, env_at, run_script
+from tests.unit.helpers import NOW, Env, env_at, run_script
 
 
 def test_get_set_basics() -> None:

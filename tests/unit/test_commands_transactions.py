@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from resp_server.resp.replies import NULL_ARRAY, OK, PONG, QUEUED, RespError
-from tests.unit.test_commands_support import Env
+from tests.unit.helpers import Env
 
 
 def test_exec_runs_queue_in_order() -> None:

@@ -6,71 +6,7 @@ from resp_server.config import MIB, ServerConfig, StoreConfig
 from resp_server.connection import Connection
 from resp_server.server import Server
 from scripts.rawclient import encode as resp
-
-
-class FakeTransport:
-    """Records writes; `hold` keeps written data 'pending' like a full socket buffer."""
-
-    def __init__(self, peer=("127.0.0.1", 5555)) -> None:
-        self.peer = peer
-        self.written: list = []
-        self.pending = 0
-        self.hold = False
-        self.closed = False
-        self.aborted = False
-        self.reading = True
-
-    def get_extra_info(self, name, default=None):
-        return {"peername": self.peer, "sockname": ("127.0.0.1", 6380)}.get(name, default)
-
-    def set_write_buffer_limits(self, high=None, low=None):
-        pass
-
-    def write(self, data):
-        self.written.append(data)
-        if self.hold:
-            self.pending += len(data)
-
-    def get_write_buffer_size(self):
-        return self.pending
-
-    def pause_reading(self):
-        self.reading = False
-
-    def resume_reading(self):
-        self.reading = True
-
-    def is_closing(self):
-        return self.closed
-
-    def close(self):
-        self.closed = True
-
-    def abort(self):
-        self.closed = self.aborted = True
-
-    def output(self) -> bytes:
-        return b"".join(bytes(p) for p in self.written)
-
-
-def make(maxmemory: int = 64 * MIB, peer=("127.0.0.1", 5555), debug: bool = True):
-    server = Server(ServerConfig(port=0, store=StoreConfig(maxmemory=maxmemory, debug_invariants=debug)))
-    conn = Connection(server)
-    t = FakeTransport(peer)
-    conn.connection_made(t)
-    return server, conn, t
-
-
-def feed(conn: Connection, data: bytes, step: int | None = None) -> None:
-    step = step or len(data) or 1
-    for i in range(0, len(data), step):
-        chunk = memoryview(data[i:i + step])
-        while chunk:
-            buf = conn.get_buffer(-1)
-            n = min(len(buf), len(chunk))
-            buf[:n] = chunk[:n]
-            conn.buffer_updated(n)
-            chunk = chunk[n:]
+from tests.unit.helpers import FakeTransport, feed, make, make_peer
 
 
 def test_ping_and_pipeline():
@@ -109,13 +45,6 @@ def test_pins_held_until_drained_and_overwrite_is_safe():
     conn.resume_writing()
     assert not conn.out.inflight
     ks.check_invariants()
-
-
-def make_peer(server: Server):
-    conn = Connection(server)
-    t = FakeTransport()
-    conn.connection_made(t)
-    return server, conn, t
 
 
 def test_disconnect_mid_value_leaves_nothing():

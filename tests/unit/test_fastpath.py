@@ -12,10 +12,11 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_connection import feed, make, make_peer, resp
 
 from resp_server.commands import fastpath
 from resp_server.config import MIB
+from scripts.rawclient import encode as resp
+from tests.unit.helpers import feed, make, make_peer
 
 KEYS = [b"k1", b"k2", b"k3"]
 VALUES = [b"", b"v", b"x" * 100, b"y" * 101, b"z" * 5000, b"w" * (20 * 1024), b"+(=~|" * 9]

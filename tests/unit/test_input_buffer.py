@@ -11,7 +11,8 @@ import gc
 import weakref
 
 from resp_server.input_buffer import MIN_FREE, PRIVATE_MIN, InputBuffer, SharedReadBuffer
-from tests.unit.test_connection import feed, make, resp
+from scripts.rawclient import encode as resp
+from tests.unit.helpers import feed, make
 
 
 def _read(ib: InputBuffer, data: bytes, limit: int = 1 << 30) -> None:

@@ -15,7 +15,7 @@ from resp_server.latency import (
     format_percentile,
     percentiles_line,
 )
-from tests.unit.test_store_helpers import PAGE, cap_for, make_ks
+from tests.unit.helpers import PAGE, cap_for, make_ks
 
 
 def test_histogram_cdf_matches_redis() -> None:

@@ -6,11 +6,11 @@ Every keyspace here runs with debug_invariants, so check_invariants() runs after
 from __future__ import annotations
 
 import pytest
-from test_store_helpers import PAGE, Clock, cap_for, make_ks, pattern, present
 
 from resp_server.config import StoreConfig
 from resp_server.store import Keyspace, OOMError
 from resp_server.store.keyspace import KEY_OVERHEAD
+from tests.unit.helpers import PAGE, Clock, cap_for, make_ks, pattern, present
 
 
 # --- values -------------------------------------------------------------------------------

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from test_store_helpers import Clock, make_ks
-
 from resp_server.store import lfu
+from tests.unit.helpers import Clock, make_ks
 
 MIN = 60_000
 

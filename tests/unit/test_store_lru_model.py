@@ -12,12 +12,12 @@ import random
 from collections import OrderedDict
 
 import pytest
-from test_store_helpers import PAGE, cap_for, make_ks, pattern
 
 from resp_server.store.items import Item
 from resp_server.store.lru import LRUPolicy
 from resp_server.store.s3fifo import S3FIFOPolicy
 from resp_server.store.slabs import SlabAllocator
+from tests.unit.helpers import PAGE, cap_for, make_ks, pattern
 
 CHUNK = PAGE // 4
 STEPS = 800

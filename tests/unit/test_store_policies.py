@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from test_store_helpers import PAGE, cap_for, make_ks, pattern, present
 
 from resp_server.config import MIB, StoreConfig
 from resp_server.store.adaptive import AdaptivePolicy
@@ -15,6 +14,7 @@ from resp_server.store.lru import LRUPolicy
 from resp_server.store.policies import make_policy
 from resp_server.store.s3fifo import S3FIFOPolicy
 from resp_server.store.slabs import SlabAllocator
+from tests.unit.helpers import PAGE, cap_for, make_ks, pattern, present
 
 
 def items(n: int) -> list[Item]:

@@ -12,10 +12,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
-from test_store_helpers import PAGE, Clock, cap_for, make_ks, pattern
 
 from resp_server.store import OOMError
 from resp_server.store.items import Item, Reservation
+from tests.unit.helpers import PAGE, Clock, cap_for, make_ks, pattern
 
 SIZES = [0, 1, 63, 64, 65, 500, 4000, PAGE // 3, PAGE - 1, PAGE, PAGE + 1, 2 * PAGE + 100, 3 * PAGE]
 KEYS = [b"k%d" % i for i in range(12)]

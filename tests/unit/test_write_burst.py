@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from test_connection import feed, make, make_peer, resp
+from scripts.rawclient import encode as resp
+from tests.unit.helpers import feed, make, make_peer
 
 
 def test_replies_wait_for_the_end_of_the_iteration_then_go_in_order():

@@ -23,12 +23,7 @@ from resp_server.resp.replies import ERR_SYNTAX, RespError, Status
 
 if TYPE_CHECKING:
     from resp_server.client import ClientState
-    from resp_server.state import ServerState
 
-
-
-def _policy(s: ServerState) -> str:
-    return s.keyspace.policy
 
 
 # --- COMMAND ----------------------------------------------------------------------------------

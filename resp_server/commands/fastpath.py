@@ -59,7 +59,7 @@ def run(c: ClientState, batch: list, i: int, small: bytearray, flush_at: int) ->
     db = c.db
     cluster = server.cluster
     owned = cluster.mask if cluster is not None else None   # cluster mode: slots served here
-    marks = server.object_marks if server.object_marks else None   # only APPEND & co add marks
+    marks = server.object_marks or None     # None while no APPEND & co has marked an item
     n = len(batch)
     sets = misses = get_ns = set_ns = served = 0
     t0 = perf_counter_ns()

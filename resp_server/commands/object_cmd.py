@@ -26,15 +26,10 @@ from resp_server.resp.replies import ERR_SYNTAX, OK, RespError, Verbatim
 
 if TYPE_CHECKING:
     from resp_server.client import ClientState
-    from resp_server.state import ServerState
 
 
 
 EMBSTR_SIZE_LIMIT = 44        # Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT, bytes
-
-
-def _policy(s: ServerState) -> str:
-    return s.keyspace.policy
 
 
 # --- OBJECT -----------------------------------------------------------------------------------
@@ -74,7 +69,7 @@ def object_refcount(c: ClientState, argv: list) -> object:
         return None
     ks = c.server.keyspace
     if item.length > 4 or is_unshared(c, item) or (
-            ks.maxmemory and _policy(c.server) in NO_SHARED_INTEGERS_POLICIES):
+            ks.maxmemory and c.server.keyspace.policy in NO_SHARED_INTEGERS_POLICIES):
         return 1
     value = parse_ll(value_bytes(item))
     return 2147483647 if value is not None and 0 <= value < SHARED_INTEGERS else 1
@@ -84,7 +79,7 @@ def object_idletime(c: ClientState, argv: list) -> object:
     item = read_notouch(c, argv[2])
     if item is None:
         return None
-    if _policy(c.server) in LFU_POLICIES:
+    if c.server.keyspace.policy in LFU_POLICIES:
         raise RespError("ERR An LFU maxmemory policy is selected, idle time not tracked. Please "
                         "note that when switching between policies at runtime LRU and LFU data "
                         "will take some time to adjust.")
@@ -95,7 +90,7 @@ def object_freq(c: ClientState, argv: list) -> object:
     item = read_notouch(c, argv[2])
     if item is None:
         return None
-    if _policy(c.server) not in LFU_POLICIES:
+    if c.server.keyspace.policy not in LFU_POLICIES:
         raise RespError("ERR An LFU maxmemory policy is not selected, access frequency not "
                         "tracked. Please note that when switching between policies at runtime "
                         "LRU and LFU data will take some time to adjust.")

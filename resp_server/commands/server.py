@@ -27,11 +27,6 @@ from resp_server.resp.replies import ERR_SYNTAX, OK, RespError, Status
 
 if TYPE_CHECKING:
     from resp_server.client import ClientState
-    from resp_server.state import ServerState
-
-
-def _policy(s: ServerState) -> str:
-    return s.keyspace.policy
 
 
 ERR_NO_PERSISTENCE = "ERR persistence is not supported by this server"

@@ -77,7 +77,7 @@ class WritingMixin:
         says so, when it is over client-output-buffer-limit (output_limits.py)."""
         lim = self.limits
         was = lim.since
-        if not lim.over(pending, self.state.client_output_buffer_limit.normal, self.server.clock()):
+        if not lim.observe(pending, self.state.client_output_buffer_limit.normal, self.server.clock()):
             if bool(lim.since) != bool(was):
                 self.server.watch_soft_limit(self, bool(lim.since))
             return False

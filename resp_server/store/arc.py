@@ -50,13 +50,14 @@ class ARCPolicy:
 
     def insert(self, item: Item) -> None:
         h = hash(item.key)
-        n = max(1, len(self))
         if h in self.b1:
+            n = max(1, len(self))
             self.p = min(1.0, self.p + ADAPT * max(1.0, len(self.b2) / len(self.b1)) / n)
             del self.b1[h]
             self.ghost_hits[0] += 1
             self.t2.insert(item)
         elif h in self.b2:
+            n = max(1, len(self))
             self.p = max(0.0, self.p - ADAPT * max(1.0, len(self.b1) / len(self.b2)) / n)
             del self.b2[h]
             self.ghost_hits[1] += 1

@@ -94,7 +94,8 @@ def _chain_views(s: SlabAllocator, chunks: tuple[int, ...], cls: int, length: in
 class Item(Chunked):
     """A value linked under a key (see module docstring for pins and zombies)."""
 
-    __slots__ = ("key", "db", "expire_at", "refcount", "stamp", "freq", "lfu", "seq", "ttl_idx")
+    __slots__ = ("key", "db", "expire_at", "refcount", "stamp", "freq", "lfu", "seq", "ttl_idx",
+                 "slot")
 
     def __init__(self, slabs: SlabAllocator, key: bytes, length: int, chunks: tuple[int, ...],
                  cls: int) -> None:
@@ -111,6 +112,8 @@ class Item(Chunked):
         self.lfu = 0                       # (minutes << 8) | counter under LFU policies (lfu.py)
         self.seq = 0                       # insertion sequence in its db (SCAN cursor order)
         self.ttl_idx = -1                  # index in the db's TTL array, -1 without TTL
+        self.slot = -1                     # the key's cluster hash slot once the GET/SET lane has
+                                           # asked (commands/fastpath.py); -1 until then
 
     @property
     def atime_ms(self) -> int:

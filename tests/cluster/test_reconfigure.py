@@ -49,12 +49,17 @@ def test_config_set_moves_slots_and_frees_keys(pair):
     owned_by_b = b.dbsize()
     assert owned_by_b > KEYS // 3                    # about half the tags hash to b's slots
     stale = redis.Redis(port=pair[1].port)           # a client that keeps talking to b
+    held = next(k for k in (f"{{{i}}}" for i in range(KEYS)) if stale.get(k) == b"x")
+    slot = stale.execute_command("CLUSTER", "KEYSLOT", held)   # the GET lane has cached it
     new_list = f"{ha}@0-16383 {hb}"
     assert a.config_set("cluster-nodes", new_list) and b.config_set("cluster-nodes", new_list)
     assert b.config_get("cluster-nodes") == {"cluster-nodes": new_list}
     just_after = b.dbsize()
     with pytest.raises(redis.exceptions.MovedError, match=rf"^15495 {ha}$"):
         stale.set("a", "1")                          # a stale write is redirected, not stored
+    for op in (lambda: stale.get(held), lambda: stale.set(held, b"y")):
+        with pytest.raises(redis.exceptions.MovedError, match=rf"^{slot} {ha}$"):
+            op()                                     # a key still held here, slot given away
     assert just_after > 0                            # freed in the background, not at once
     assert _wait(lambda: b.dbsize() == 0)
     assert b.cluster("info")["cluster_slots_assigned"] == "16384"

@@ -4,7 +4,11 @@
 
 Small requests: `redis-benchmark -P 16 -t set,get -d 100 -r 100000` against one of our servers
 (plain: `--cluster` refuses a single node), then `redis-benchmark --cluster` against N of ours and
-against a real Redis cluster of N masters. Chunks: our connector (`ChunkClient`, a plain URL for
+against a real Redis cluster of N masters. In cluster mode redis-benchmark puts a hash tag for the
+client's node into each key and draws `-r` random numbers per tag, so N nodes would hold N x the
+distinct keys of one node - another workload (N x the inserts of new keys). The rows "SET rps" /
+"GET rps" therefore give the pool `-r 100000/N`: every pool writes the same 100,000 keys. The rows
+"... (-r per node)" keep `-r 100000` per tag for reference (a pool of N then holds N x 100,000). Chunks: our connector (`ChunkClient`, a plain URL for
 one node, `redis-cluster://` for N) with CONNECTIONS threads each storing and reading batches of
 3 MiB and 32 MiB chunks; aggregate GB/s. Every server is started here on free ports and stopped
 at the end; each figure is the median of `reps` runs, the pools measured in turn within each rep. Bars: N=2 ours >= 1.3x one node's
@@ -32,6 +36,7 @@ BATCH = 4                      # chunks per batch call
 RB_TIMEOUT_S = 300
 REQUESTS = 1_000_000           # per redis-benchmark test: a few seconds each, not a fraction of one
 REQUESTS_QUICK = 100_000
+KEYSPACE = 100_000             # distinct keys the small-request runs write, in all
 
 
 class Pool:
@@ -108,10 +113,11 @@ class Pool:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def small_rps(pool: Pool, requests: int) -> dict[str, float]:
-    """redis-benchmark -P 16 SET/GET rps (--cluster when the pool has several nodes)."""
+def small_rps(pool: Pool, requests: int, rand: int = KEYSPACE) -> dict[str, float]:
+    """redis-benchmark -P 16 SET/GET rps (--cluster when the pool has several nodes); `rand` is
+    redis-benchmark's -r, which cluster mode applies per node hash tag."""
     cmd = ["redis-benchmark", "-p", str(pool.ports[0]), "-t", "set,get", "-d", "100", "-c", "50",
-           "-n", str(requests), "-P", "16", "-r", "100000", "--csv"]
+           "-n", str(requests), "-P", "16", "-r", str(rand), "--csv"]
     if len(pool.ports) > 1 or pool.kind == "redis":
         cmd.insert(1, "--cluster")
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=RB_TIMEOUT_S, check=False)
@@ -172,8 +178,15 @@ def run(nodes: int = 2, quick: bool = False, reps: int = 0) -> dict[str, dict[st
             pools[label] = Pool(kind, n, "2gb")
         for _ in range(reps):
             for label, pool in pools.items():
-                figs = small_rps(pool, requests)
+                n = len(pool.ports)
+                figs = small_rps(pool, requests, KEYSPACE // n)    # the same keys for every pool
                 pool.flush()
+                if n > 1:
+                    per_node = small_rps(pool, requests)
+                    pool.flush()
+                else:
+                    per_node = figs                                # one node: the same run
+                figs.update({f"{k} (-r per node)": v for k, v in per_node.items()})
                 for size in (3 * MIB, 32 * MIB):
                     for k, v in chunk_gbps(pool, size, total).items():
                         figs[f"{size // MIB} MiB {k}"] = v

@@ -13,7 +13,7 @@ from scripts import bench_w6
 
 pytestmark = [pytest.mark.timeout(240), pytest.mark.slow]
 
-METRICS = ["SET rps", "GET rps", "3 MiB SET GB/s", "3 MiB GET GB/s", "32 MiB SET GB/s",
+METRICS = ["SET rps", "GET rps", "SET rps (-r per node)", "GET rps (-r per node)", "3 MiB SET GB/s", "3 MiB GET GB/s", "32 MiB SET GB/s",
            "32 MiB GET GB/s"]
 
 

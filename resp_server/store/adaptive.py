@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
+from zlib import crc32
 
 from resp_server.store.arc import ARCPolicy
 from resp_server.store.lru import LRUPolicy
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from resp_server.store.items import Item
     from resp_server.store.policy import Policy
 
-SAMPLE = 16              # one key in SAMPLE feeds the shadows
+SAMPLE = 8               # one key in SAMPLE feeds the shadows (by crc32 of the key)
 SHADOW_MIN = 16          # shadow capacity floor (keys)
 DECAY_WINDOW = 4096      # sampled events over which shadow hits are averaged
 EXPERTS = (ARCPolicy, LRUPolicy, S3FIFOPolicy)     # the first one evicts until a shadow wins
@@ -41,10 +42,11 @@ EXPERT_NAMES = ("arc", "lru", "s3fifo")
 class _Key:
     """A shadow member: what the expert policies read of an item."""
 
-    __slots__ = ("key", "refcount", "stamp", "freq", "expire_at")
+    __slots__ = ("key", "h", "refcount", "stamp", "freq", "expire_at")
 
-    def __init__(self, key: bytes, stamp: int) -> None:
+    def __init__(self, key: bytes, h: int, stamp: int) -> None:
         self.key = key
+        self.h = h                      # the key's sample hash (crc32)
         self.refcount = 0
         self.stamp = stamp
         self.freq = 0
@@ -74,15 +76,15 @@ class _Shadow:
             if victim is None:
                 break
             self.pol.remove(victim, evicted=True)
-            del self.keys[hash(victim.key)]
-        k = self.keys[h] = _Key(key, self.clock)
+            del self.keys[victim.h]
+        k = self.keys[h] = _Key(key, h, self.clock)
         self.pol.insert(k)                                      # type: ignore[arg-type]
         return False
 
 
 class AdaptivePolicy:
     __slots__ = ("name", "evicts", "experts", "shadows", "score", "use", "switches", "last",
-                 "_arc", "_lru", "_s3")
+                 "sampled", "_arc", "_lru", "_s3")
     touches = True
 
     def __init__(self, name: str = "allkeys-adaptive") -> None:
@@ -93,40 +95,45 @@ class AdaptivePolicy:
         self.score = [0.0] * len(EXPERTS)    # decayed shadow hits per expert
         self.use = 0                         # index of the expert evicting now
         self.switches = 0                    # expert changes (INFO)
-        self.last = 0                        # hash of the last sampled key
+        self.last = -1                       # sample hash of the last sampled key
+        self.sampled: dict[Item, int] = {}   # members in the sample -> their key's crc32
         self._arc, self._lru, self._s3 = self.experts   # type: ignore[assignment]
 
     # The two hot paths name each expert's step instead of looping over them (every SET of a new
     # key and every hit comes here): exact LRU's touch is a no-op (its heap re-keys lazily) and
     # S3-FIFO's is a capped increment, inlined; the 15 in 16 keys outside the sample stop at one
-    # modulo of the key's cached hash.
+    # dict probe. The sample is chosen by crc32 of the key, not by Python's salted hash(), so every
+    # process (and every rerun of a trace) duels on the same keys.
     def insert(self, item: Item) -> None:
         self._arc.insert(item)               # type: ignore[attr-defined]
         self._lru.insert(item)               # type: ignore[attr-defined]
         self._s3.insert(item)                # type: ignore[attr-defined]
-        h = hash(item.key)
-        if not h % SAMPLE and h != self.last:
-            self._sample(h, item.key)
+        h = crc32(item.key)
+        if not h % SAMPLE:
+            self.sampled[item] = h
+            if h != self.last:
+                self._sample(h, item.key)
 
     def touch(self, item: Item) -> None:
         if item in self._arc.t1:             # type: ignore[attr-defined]
             self._arc.touch(item)            # type: ignore[attr-defined]
         if item.freq < FREQ_MAX:             # S3-FIFO's touch
             item.freq += 1
-        h = hash(item.key)                   # cached by bytes: cheap on every hit
-        if not h % SAMPLE and h != self.last:
+        h = self.sampled.get(item)
+        if h is not None and h != self.last:
             self._sample(h, item.key)
 
     def remove(self, item: Item, evicted: bool = False) -> None:
         for e in self.experts:
             e.remove(item, evicted)
+        self.sampled.pop(item, None)
 
     def can_evict(self, item: Item) -> bool:
         return not item.refcount
 
     # --- the duel --------------------------------------------------------------------------------
     def _sample(self, h: int, key: bytes) -> None:
-        """A sampled key (h = hash(key), h % SAMPLE == 0) other than the last one sampled (the
+        """A sampled key (h = crc32(key), h % SAMPLE == 0) other than the last one sampled (the
         same key again would be a hit in every shadow: no news)."""
         self.last = h
         cap = max(SHADOW_MIN, len(self.experts[0]) // SAMPLE)
@@ -170,6 +177,10 @@ class AdaptivePolicy:
         for e in self.experts:
             e.check_invariants()
             assert set(e) == members, f"adaptive: {e.name} members differ from ARC's"
+        assert all(item in members and h == crc32(item.key) and not h % SAMPLE
+                   for item, h in self.sampled.items()), "adaptive: a bad sample entry"
+        assert sum(not crc32(i.key) % SAMPLE for i in members) == len(self.sampled), \
+            "adaptive: a sampled member is missing from the sample"
         cap = max(SHADOW_MIN, len(members) // SAMPLE)
         for sh in self.shadows:
             sh.pol.check_invariants()

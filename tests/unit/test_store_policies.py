@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from resp_server.config import MIB, StoreConfig
@@ -15,6 +17,8 @@ from resp_server.store.policies import make_policy
 from resp_server.store.s3fifo import S3FIFOPolicy
 from resp_server.store.slabs import SlabAllocator
 from tests.unit.helpers import PAGE, cap_for, make_ks, pattern, present
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def items(n: int) -> list[Item]:
@@ -312,3 +316,26 @@ def test_adaptive_random_ops_keep_invariants_and_follow_the_best_shadow(seed: in
         pol.check_invariants()
     assert "expert=" in pol.state() and max(pol.score) > 0
 
+
+
+_DUEL_RUN = """
+from scripts import policy_sim, traces
+tr = traces.generate("chat", 1500, 3, traces.TraceParams())
+out, pol = policy_sim.simulate(tr, 300, "allkeys-adaptive")
+print(out.hits, pol.state())
+"""
+
+
+def test_adaptive_sample_does_not_follow_the_hash_salt() -> None:
+    """The duel's sample is chosen by crc32 of the key: two processes with different hash salts
+    replay a trace to the same hits, scores and switches (with Python's salted hash() they do not)."""
+    import os
+    import subprocess
+    import sys
+    outs = set()
+    for salt in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": salt}
+        res = subprocess.run([sys.executable, "-c", _DUEL_RUN], capture_output=True, text=True,
+                             env=env, timeout=120, check=True, cwd=ROOT)
+        outs.add(res.stdout.strip())
+    assert len(outs) == 1 and "switches=" in outs.pop()

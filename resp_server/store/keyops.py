@@ -54,6 +54,7 @@ class KeyOpsMixin:
             self._unlink(old)
         d.remove(item)
         item.key = dst
+        item.slot = -1                            # the lane's cached cluster slot is src's
         self.key_bytes += len(dst) - len(src)
         d.add(item)
         self._notify(db, src)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zlib import crc32
 
 import pytest
 
 from resp_server.config import MIB, StoreConfig
-from resp_server.store.adaptive import AdaptivePolicy
+from resp_server.store.adaptive import SAMPLE, AdaptivePolicy
 from resp_server.store.arc import ARCPolicy
 from resp_server.store.automove import ClassStats, page_sources, reclaim_order
 from resp_server.store.items import Item
@@ -312,6 +313,7 @@ def test_adaptive_random_ops_keep_invariants_and_follow_the_best_shadow(seed: in
             pol.remove(it)
             members.discard(it)
         assert set(pol) == members
+        assert set(pol.sampled) == {m for m in members if not crc32(m.key) % SAMPLE}
         assert pol.score[pol.use] == max(pol.score)
         pol.check_invariants()
     assert "expert=" in pol.state() and max(pol.score) > 0

@@ -3,9 +3,10 @@ favours, decided by set dueling on sampled shadow caches (Qureshi et al., ISCA'0
 measures itself, as Caffeine's hill climber does).
 
 The class keeps three orders over the same members: ARC's lists (arc.py), exact LRU's heap
-(lru.py) and S3-FIFO's queues (s3fifo.py). One key in SAMPLE (by key hash) is also replayed into
-three small shadow caches, one per expert, each holding 1/SAMPLE of the class's members: every
-access or insert of a sampled key is a hit or a miss in each shadow. Hits are summed with exponential decay (a window of about
+(lru.py) and S3-FIFO's queues (s3fifo.py). One key in SAMPLE (crc32 of the key, so the sample is
+the same in every process) is also replayed into three small shadow caches, one per expert, each
+holding 1/SAMPLE of the class's members: every access or insert of a sampled key is a hit or a
+miss in each shadow. Hits are summed with exponential decay (a window of about
 DECAY_WINDOW sampled events); the live class evicts with the expert whose shadow hits more (ties
 and the start: ARC). Switching costs nothing: every order is always current.
 
@@ -15,7 +16,8 @@ distances, where ARC's protection of once-reused chunks costs a little; S3-FIFO 
 caches and the generated chat/RAG traffic (docs/eviction.md).
 
 Pinned items are never evicted (every expert skips them). Invariants: the three experts hold the
-same members; each shadow holds at most max(SHADOW_MIN, members / SAMPLE) keys.
+same members; `sampled` holds only members (those whose key, when inserted, was sampled); each
+shadow holds at most max(SHADOW_MIN, members / SAMPLE) keys.
 """
 
 from __future__ import annotations

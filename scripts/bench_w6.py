@@ -8,10 +8,11 @@ against a real Redis cluster of N masters. In cluster mode redis-benchmark puts 
 client's node into each key and draws `-r` random numbers per tag, so N nodes would hold N x the
 distinct keys of one node - another workload (N x the inserts of new keys). The rows "SET rps" /
 "GET rps" therefore give the pool `-r 100000/N`: every pool writes the same 100,000 keys. The rows
-"... (-r per node)" keep `-r 100000` per tag for reference (a pool of N then holds N x 100,000). Chunks: our connector (`ChunkClient`, a plain URL for
-one node, `redis-cluster://` for N) with CONNECTIONS threads each storing and reading batches of
-3 MiB and 32 MiB chunks; aggregate GB/s. Every server is started here on free ports and stopped
-at the end; each figure is the median of `reps` runs, the pools measured in turn within each rep. Bars: N=2 ours >= 1.3x one node's
+"... (-r per node)" keep `-r 100000` per tag for reference (a pool of N then holds N x 100,000).
+Chunks: our connector (`ChunkClient`, a plain URL for one node, `redis-cluster://` for N) with
+CONNECTIONS threads each storing and reading batches of 3 MiB and 32 MiB chunks; aggregate GB/s.
+Every server is started here on free ports and stopped at the end; each figure is the median of
+`reps` runs, the pools measured in turn within each rep. Bars: N=2 ours >= 1.3x one node's
 small-request rps; ours >= Redis cluster for chunk GB/s at the same N.
 """
 

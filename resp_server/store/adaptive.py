@@ -28,7 +28,7 @@ from zlib import crc32
 
 from resp_server.store.arc import ARCPolicy
 from resp_server.store.lru import LRUPolicy
-from resp_server.store.s3fifo import FREQ_MAX, S3FIFOPolicy
+from resp_server.store.s3fifo import S3FIFOPolicy
 
 if TYPE_CHECKING:
     from resp_server.store.items import Item
@@ -102,9 +102,8 @@ class AdaptivePolicy:
         self._arc, self._lru, self._s3 = self.experts   # type: ignore[assignment]
 
     # The two hot paths name each expert's step instead of looping over them (every SET of a new
-    # key and every hit comes here): exact LRU's touch is a no-op (its heap re-keys lazily) and
-    # S3-FIFO's is a capped increment, inlined; the 15 in 16 keys outside the sample stop at one
-    # dict probe. The sample is chosen by crc32 of the key, not by Python's salted hash(), so every
+    # key and every hit comes here); exact LRU's touch is a no-op (its heap re-keys lazily) and is
+    # skipped. A key outside the sample stops at one dict probe. The sample is chosen by crc32 of the key, not by Python's salted hash(), so every
     # process (and every rerun of a trace) duels on the same keys.
     def insert(self, item: Item) -> None:
         self._arc.insert(item)               # type: ignore[attr-defined]
@@ -117,10 +116,8 @@ class AdaptivePolicy:
                 self._sample(h, item.key)
 
     def touch(self, item: Item) -> None:
-        if item in self._arc.t1:             # type: ignore[attr-defined]
-            self._arc.touch(item)            # type: ignore[attr-defined]
-        if item.freq < FREQ_MAX:             # S3-FIFO's touch
-            item.freq += 1
+        self._arc.touch(item)                # type: ignore[attr-defined]
+        self._s3.touch(item)                 # type: ignore[attr-defined]
         h = self.sampled.get(item)
         if h is not None and h != self.last:
             self._sample(h, item.key)

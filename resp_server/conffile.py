@@ -133,6 +133,7 @@ DIRECTIVES: dict[str, Directive] = {
     "debug-invariants": Directive("debug_invariants", BoolKind()),
     "memory-file": Directive("memory_file", Kind()),
     "lookup-lease-ms": Directive("lookup_lease_ms", IntKind(0, INT_MAX)),
+    "pipeline-chains": Directive("pipeline_chains", BoolKind()),
     "lfu-log-factor": Directive("lfu_log_factor", IntKind(0, INT_MAX)),
     "lfu-decay-time": Directive("lfu_decay_time", IntKind(0, INT_MAX)),
     "cluster-enabled": Directive("cluster_enabled", BoolKind()),             # resp_server/cluster/

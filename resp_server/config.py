@@ -142,6 +142,8 @@ class StoreConfig:
     memory_file: str = ""                    # slab pages in this file's shared mapping; kept
                                              # across clean restarts (store/warm.py); "" = off
     lookup_lease_ms: int = 10_000            # EXISTS leases what it finds until read (0 = off)
+    pipeline_chains: bool = True             # one read's accesses are a chain, evicted tail
+                                             # first (store/ordering.py)
     lfu_log_factor: int = 10                 # LFU counter (OBJECT FREQ) under LFU policies,
     lfu_decay_time: int = 1                  # store/lfu.py: log factor, minutes per decay step
 

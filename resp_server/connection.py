@@ -253,6 +253,7 @@ class Connection(WritingMixin, asyncio.BufferedProtocol):
         buf, pos, end = inbuf.buf, inbuf.start, inbuf.end
         batch: list = []
         self.processing = True
+        self.keyspace.chain_begin()          # this read's accesses are one chain (ordering.py)
         try:
             while not self.closing and not self.flow.reading_paused:
                 if self.deferred:
@@ -288,6 +289,7 @@ class Connection(WritingMixin, asyncio.BufferedProtocol):
                     self.flush()
         finally:
             self.processing = False
+            self.keyspace.chain_end()
         if self.closing:
             inbuf.drop()
         else:

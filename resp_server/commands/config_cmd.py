@@ -196,6 +196,8 @@ PARAMS: list[Param] = [
     Param("lazyfree-lazy-user-flush", _const("no"), BoolKind(), _noop),
     Param("activedefrag", _const("no"), BoolKind(), _noop),
     Param("active-expire-effort", _const("1"), IntKind(1, 10), _noop),
+    Param("pipeline-chains", lambda s: _yesno(s.keyspace.pipeline_chains), BoolKind(),
+          lambda s, v: setattr(s.keyspace, "pipeline_chains", bool(v))),
     Param("lfu-log-factor", _keyspace("lfu_log_factor"), IntKind(0, INT_MAX),
           _set_keyspace("lfu_log_factor")),
     Param("lfu-decay-time", _keyspace("lfu_decay_time"), IntKind(0, INT_MAX),

@@ -80,6 +80,9 @@ class Keyspace(KeyOpsMixin, ExpiryMixin, AllocMixin, PinsMixin, OrderingMixin, A
         self._zombies: set[Item] = set()              # unlinked while pinned: freed at last unpin
         self._reservations: set[Reservation] = set()  # live, not yet stored or released
         self._last_stamp = 0                          # stamps strictly increase (see _new_stamp)
+        self._chaining = False                        # pipeline chains (ordering.py)
+        self._chain_next = self._chain_floor = 0
+        self.pipeline_chains = cfg.pipeline_chains
         self._over_cap = False                        # cap lowered below pinned memory: shrink later
         self._expire_db = 0                           # next db for the active expiry cycle
         self.used_memory_peak = 0
@@ -154,10 +157,9 @@ class Keyspace(KeyOpsMixin, ExpiryMixin, AllocMixin, PinsMixin, OrderingMixin, A
         memoryview (valid until the item changes; the caller copies it out at once)."""
         if self.leases.deadlines and self.leases.release(item):
             self.unpin(item)
-        stamp = now << STAMP_TICK_BITS
-        if stamp <= self._last_stamp:
-            stamp = self._last_stamp + 1
-        item.stamp = self._last_stamp = stamp
+        stamp = self._stamp_at(now)
+        if stamp > item.stamp:
+            item.stamp = stamp
         if self._lfu:
             item.lfu = lfu.accessed(item.lfu, now, self.lfu_log_factor, self.lfu_decay_time)
         cls = item.cls
@@ -247,10 +249,9 @@ class Keyspace(KeyOpsMixin, ExpiryMixin, AllocMixin, PinsMixin, OrderingMixin, A
         h = item.chunks[0]
         off = (h & INDEX_MASK) * sizes[cls]
         s.mvs[h >> HANDLE_SHIFT][off:off + n] = value
-        stamp = now << STAMP_TICK_BITS
-        if stamp <= self._last_stamp:
-            stamp = self._last_stamp + 1
-        item.stamp = self._last_stamp = stamp
+        stamp = self._stamp_at(now)
+        if stamp > item.stamp:
+            item.stamp = stamp
         if self._lfu:                  # Redis: SET's lookupKeyWrite counts as an access
             item.lfu = lfu.accessed(item.lfu, now, self.lfu_log_factor, self.lfu_decay_time)
         pol = self._policies[cls]

@@ -1,7 +1,15 @@
 """Policy glue: access stamps and the membership of items in the per-class eviction policies.
 
 Every access gives an item a fresh stamp (clock ms << STAMP_TICK_BITS, or one more than the last
-stamp), so stamps strictly increase and exact LRU orders by them. A single-chunk item is a member
+stamp), so stamps strictly increase and exact LRU orders by them - except inside a pipeline chain:
+while a connection runs one read's worth of pipelined commands (`chain_begin` .. `chain_end`),
+the first access takes a stamp CHAIN_SPAN - 1 above the last one and each later access one less
+(LMCache reads a prompt's chunks first to last, then writes the rest in order), so a chain's
+deeper chunks are older than its head and exact LRU (ARC's T2) evicts a prefix from its tail,
+never its head first (a cached tail behind an evicted head is dead memory). The whole chain is
+still newer than every earlier access, and an item's stamp never decreases (a key accessed twice
+in one chain keeps its first, higher stamp). `--pipeline-chains no` turns it off.
+A single-chunk item is a member
 of its class's policy; a chained item of its tail class's and of the largest class's (a chain
 frees memory in both). The policies themselves live in policy.py / lru.py / s3fifo.py; this
 module only inserts, touches and removes. Under an LFU policy it also keeps each item's Redis LFU
@@ -23,6 +31,8 @@ if TYPE_CHECKING:
     from resp_server.store.leases import Leases
     from resp_server.store.slabs import SlabAllocator
 
+CHAIN_SPAN = 256                # stamps reserved below a chain's head (longer chains start anew)
+
 
 class OrderingMixin:
     """Stamps and policy membership of a Keyspace's items."""
@@ -31,6 +41,10 @@ class OrderingMixin:
     _policies: list[Policy]
     _policy_name: str
     _last_stamp: int
+    _chaining: bool                 # a connection is running a pipelined read (chain_begin)
+    _chain_next: int                # the next chain member's stamp (a head's stamp - k)
+    _chain_floor: int               # chain members stay above this (the last stamp before the head)
+    pipeline_chains: bool           # CONFIG SET pipeline-chains
     _lfu: bool                      # an LFU policy is selected: keep Item.lfu
     lfu_log_factor: int
     lfu_decay_time: int
@@ -70,7 +84,9 @@ class OrderingMixin:
         ends the item's lookup lease (leases.py)."""
         if self.leases.deadlines and self.leases.release(item):
             self.unpin(item)
-        item.stamp = self._stamp_at(now)
+        stamp = self._stamp_at(now)
+        if stamp > item.stamp:
+            item.stamp = stamp
         if self._lfu:
             item.lfu = lfu.accessed(item.lfu, now, self.lfu_log_factor, self.lfu_decay_time)
         pols = self._policies
@@ -82,13 +98,32 @@ class OrderingMixin:
     def _new_stamp(self) -> int:
         return self._stamp_at(self.clock())
 
+    def chain_begin(self) -> None:
+        """A connection starts running the commands of one read: its accesses form a chain."""
+        self._chaining = self.pipeline_chains
+        self._chain_next = self._chain_floor = 0
+
+    def chain_end(self) -> None:
+        self._chaining = False
+
     def _stamp_at(self, now: int) -> int:
         """A fresh access stamp: `now` (ms) shifted left, or one more than the last stamp -
         strictly increasing even within a millisecond or when the wall clock steps back (exact
-        LRU orders by stamps). read_view and rewrite inline it (the GET/SET lane)."""
+        LRU orders by stamps); in a chain, the next member's stamp (module docstring). Callers
+        keep an item's stamp when it is higher (accessed earlier in the same chain)."""
+        if self._chaining:
+            stamp = self._chain_next
+            if stamp > self._chain_floor:
+                self._chain_next = stamp - 1
+                return stamp
         stamp = now << STAMP_TICK_BITS
         if stamp <= self._last_stamp:
             stamp = self._last_stamp + 1
+        if self._chaining:                  # a head: room below it for CHAIN_SPAN - 1 members
+            self._chain_floor = self._last_stamp if self._last_stamp > stamp - CHAIN_SPAN \
+                else stamp - CHAIN_SPAN
+            stamp = self._chain_floor + CHAIN_SPAN
+            self._chain_next = stamp - 1
         self._last_stamp = stamp
         return stamp
 

@@ -157,9 +157,7 @@ class Keyspace(KeyOpsMixin, ExpiryMixin, AllocMixin, PinsMixin, OrderingMixin, A
         memoryview (valid until the item changes; the caller copies it out at once)."""
         if self.leases.deadlines and self.leases.release(item):
             self.unpin(item)
-        stamp = self._stamp_at(now)
-        if stamp > item.stamp:
-            item.stamp = stamp
+        self._restamp(item, now)
         if self._lfu:
             item.lfu = lfu.accessed(item.lfu, now, self.lfu_log_factor, self.lfu_decay_time)
         cls = item.cls
@@ -249,9 +247,7 @@ class Keyspace(KeyOpsMixin, ExpiryMixin, AllocMixin, PinsMixin, OrderingMixin, A
         h = item.chunks[0]
         off = (h & INDEX_MASK) * sizes[cls]
         s.mvs[h >> HANDLE_SHIFT][off:off + n] = value
-        stamp = self._stamp_at(now)
-        if stamp > item.stamp:
-            item.stamp = stamp
+        self._restamp(item, now)
         if self._lfu:                  # Redis: SET's lookupKeyWrite counts as an access
             item.lfu = lfu.accessed(item.lfu, now, self.lfu_log_factor, self.lfu_decay_time)
         pol = self._policies[cls]

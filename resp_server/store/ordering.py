@@ -84,9 +84,7 @@ class OrderingMixin:
         ends the item's lookup lease (leases.py)."""
         if self.leases.deadlines and self.leases.release(item):
             self.unpin(item)
-        stamp = self._stamp_at(now)
-        if stamp > item.stamp:
-            item.stamp = stamp
+        self._restamp(item, now)
         if self._lfu:
             item.lfu = lfu.accessed(item.lfu, now, self.lfu_log_factor, self.lfu_decay_time)
         pols = self._policies
@@ -94,6 +92,12 @@ class OrderingMixin:
             pols[item.cls].touch(item)
             if len(item.chunks) > 1 and item.cls != self._slabs.largest:
                 pols[self._slabs.largest].touch(item)
+
+    def _restamp(self, item: Item, now: int) -> None:
+        """An access's stamp for `item`; kept when the item's is higher (earlier in a chain)."""
+        stamp = self._stamp_at(now)
+        if stamp > item.stamp:
+            item.stamp = stamp
 
     def _new_stamp(self) -> int:
         return self._stamp_at(self.clock())

@@ -7,8 +7,10 @@ The class keeps three orders over the same members: ARC's lists (arc.py), exact 
 the same in every process) is also replayed into three small shadow caches, one per expert, each
 holding 1/SAMPLE of the class's members: every access or insert of a sampled key is a hit or a
 miss in each shadow. Hits are summed with exponential decay (a window of about
-DECAY_WINDOW sampled events); the live class evicts with the expert whose shadow hits more (ties
-and the start: ARC). Switching costs nothing: every order is always current.
+DECAY_WINDOW sampled events); the live class evicts with the expert whose shadow hits more.
+Until a shadow leads (at the start, and while they tie) it evicts as exact LRU: without
+evidence, the reference the default must never fall below. Switching costs nothing: every
+order is always current.
 
 Why three: ARC's ghost lists keep chunks that come back after eviction (conversation turns minutes
 apart) and win at middle sizes; exact LRU is near the ceiling when the cache holds most reuse
@@ -37,8 +39,9 @@ if TYPE_CHECKING:
 SAMPLE = 8               # one key in SAMPLE feeds the shadows (by crc32 of the key)
 SHADOW_MIN = 16          # shadow capacity floor (keys)
 DECAY_WINDOW = 4096      # sampled events over which shadow hits are averaged
-EXPERTS = (ARCPolicy, LRUPolicy, S3FIFOPolicy)     # the first one evicts until a shadow wins
+EXPERTS = (ARCPolicy, LRUPolicy, S3FIFOPolicy)
 EXPERT_NAMES = ("arc", "lru", "s3fifo")
+START = 1                # exact LRU evicts until a shadow leads
 
 
 class _Key:
@@ -95,7 +98,7 @@ class AdaptivePolicy:
         self.experts: tuple[Policy, ...] = tuple(make() for make in EXPERTS)
         self.shadows = [_Shadow(make()) for make in EXPERTS]
         self.score = [0.0] * len(EXPERTS)    # decayed shadow hits per expert
-        self.use = 0                         # index of the expert evicting now
+        self.use = START                     # index of the expert evicting now
         self.switches = 0                    # expert changes (INFO)
         self.last = -1                       # sample hash of the last sampled key
         self.sampled: dict[Item, int] = {}   # members in the sample -> their key's crc32

@@ -320,6 +320,24 @@ def test_adaptive_random_ops_keep_invariants_and_follow_the_best_shadow(seed: in
 
 
 
+def test_adaptive_evicts_as_exact_lru_until_a_shadow_leads() -> None:
+    """No sampled key, so no shadow evidence: the default evicts the least recently used item
+    (A, reused once, long ago), where ARC would evict the oldest item seen only once (B)."""
+    s = SlabAllocator(PAGE, [64, PAGE])
+    keys = [k for k in (b"u%d" % i for i in range(100)) if crc32(k) % SAMPLE][:4]
+    a, b, c, d = (Item(s, k, 1, (i,), 0) for i, k in enumerate(keys))
+    pol, arc = AdaptivePolicy(), ARCPolicy()
+    for stamp, (op, it) in enumerate([("ins", a), ("touch", a), ("ins", b), ("ins", c),
+                                      ("ins", d)], start=1):
+        it.stamp = stamp
+        for p in (pol, arc):
+            p.insert(it) if op == "ins" else p.touch(it)
+    assert pol.score == [0.0, 0.0, 0.0] and "expert=lru" in pol.state()
+    assert arc.evict_step() is b
+    assert pol.peek_victim() is a and pol.evict_step() is a
+    pol.check_invariants()
+
+
 _DUEL_RUN = """
 from scripts import policy_sim, traces
 tr = traces.generate("chat", 1500, 3, traces.TraceParams())

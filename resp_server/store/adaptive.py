@@ -41,7 +41,7 @@ SHADOW_MIN = 16          # shadow capacity floor (keys)
 DECAY_WINDOW = 4096      # sampled events over which shadow hits are averaged
 EXPERTS = (ARCPolicy, LRUPolicy, S3FIFOPolicy)
 EXPERT_NAMES = ("arc", "lru", "s3fifo")
-START = 1                # exact LRU evicts until a shadow leads
+START = EXPERT_NAMES.index("lru")    # exact LRU evicts until a shadow leads
 
 
 class _Key:

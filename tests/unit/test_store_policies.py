@@ -331,7 +331,10 @@ def test_adaptive_evicts_as_exact_lru_until_a_shadow_leads() -> None:
                                       ("ins", d)], start=1):
         it.stamp = stamp
         for p in (pol, arc):
-            p.insert(it) if op == "ins" else p.touch(it)
+            if op == "ins":
+                p.insert(it)
+            else:
+                p.touch(it)
     assert pol.score == [0.0, 0.0, 0.0] and "expert=lru" in pol.state()
     assert arc.evict_step() is b
     assert pol.peek_victim() is a and pol.evict_step() is a

@@ -1,10 +1,11 @@
-"""allkeys-adaptive (the default): ARC, exact LRU or S3-FIFO per slab class, whichever the traffic
-favours, decided by set dueling on sampled shadow caches (Qureshi et al., ISCA'07; the policy
+"""allkeys-adaptive (the default): ARC, exact LRU, S3-FIFO or a wide ARC per slab class, whichever
+the traffic favours, decided by set dueling on sampled shadow caches (Qureshi et al., ISCA'07; the policy
 measures itself, as Caffeine's hill climber does).
 
-The class keeps three orders over the same members: ARC's lists (arc.py), exact LRU's heap
-(lru.py) and S3-FIFO's queues (s3fifo.py). One key in SAMPLE (crc32 of the key, so the sample is
-the same in every process) is also replayed into three small shadow caches, one per expert, each
+The class keeps four orders over the same members: ARC's lists (arc.py), exact LRU's heap
+(lru.py), S3-FIFO's queues (s3fifo.py) and a wide ARC's lists (arc.wide_arc). One key in SAMPLE
+(crc32 of the key, so the sample is the same in every process) is also replayed into four small
+shadow caches, one per expert, each
 holding 1/SAMPLE of the class's members: every access or insert of a sampled key is a hit or a
 miss in each shadow. Hits are summed with exponential decay (a window of about
 DECAY_WINDOW sampled events); the live class evicts with the expert whose shadow hits more.
@@ -12,12 +13,13 @@ Until a shadow leads (at the start, and while they tie) it evicts as exact LRU: 
 evidence, the reference the default must never fall below. Switching costs nothing: every
 order is always current.
 
-Why three: ARC's ghost lists keep chunks that come back after eviction (conversation turns minutes
-apart) and win at middle sizes; exact LRU is near the ceiling when the cache holds most reuse
-distances, where ARC's protection of once-reused chunks costs a little; S3-FIFO wins the smallest
-caches and the generated chat/RAG traffic (docs/eviction.md).
+Why four: ARC's ghost lists keep chunks that come back after eviction (conversation turns minutes
+apart) and win at middle sizes; the wide ARC (3 classes' worth of ghosts, twice the p step)
+recognises turns further apart and wins the smallest caches and the generated chat traffic;
+exact LRU is near the ceiling when the cache holds most reuse distances, where ARC's protection of
+once-reused chunks costs a little; S3-FIFO wins small RAG caches (docs/eviction.md).
 
-Pinned items are never evicted (every expert skips them). Invariants: the three experts hold the
+Pinned items are never evicted (every expert skips them). Invariants: the four experts hold the
 same members; `sampled` holds only members (those whose key, when inserted, was sampled); each
 shadow holds at most max(SHADOW_MIN, members / SAMPLE) keys.
 """
@@ -28,7 +30,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 from zlib import crc32
 
-from resp_server.store.arc import ARCPolicy
+from resp_server.store.arc import ARCPolicy, wide_arc
 from resp_server.store.lru import LRUPolicy
 from resp_server.store.s3fifo import S3FIFOPolicy
 
@@ -39,8 +41,8 @@ if TYPE_CHECKING:
 SAMPLE = 8               # one key in SAMPLE feeds the shadows (by crc32 of the key)
 SHADOW_MIN = 16          # shadow capacity floor (keys)
 DECAY_WINDOW = 4096      # sampled events over which shadow hits are averaged
-EXPERTS = (ARCPolicy, LRUPolicy, S3FIFOPolicy)
-EXPERT_NAMES = ("arc", "lru", "s3fifo")
+EXPERTS = (ARCPolicy, LRUPolicy, S3FIFOPolicy, wide_arc)
+EXPERT_NAMES = ("arc", "lru", "s3fifo", "arcwide")
 START = EXPERT_NAMES.index("lru")    # exact LRU evicts until a shadow leads
 
 
@@ -89,7 +91,7 @@ class _Shadow:
 
 class AdaptivePolicy:
     __slots__ = ("name", "evicts", "experts", "shadows", "score", "use", "switches", "last",
-                 "sampled", "_arc", "_lru", "_s3")
+                 "sampled", "_arc", "_lru", "_s3", "_wide")
     touches = True
 
     def __init__(self, name: str = "allkeys-adaptive") -> None:
@@ -102,7 +104,7 @@ class AdaptivePolicy:
         self.switches = 0                    # expert changes (INFO)
         self.last = -1                       # sample hash of the last sampled key
         self.sampled: dict[Item, int] = {}   # members in the sample -> their key's crc32
-        self._arc, self._lru, self._s3 = self.experts   # type: ignore[assignment]
+        self._arc, self._lru, self._s3, self._wide = self.experts   # type: ignore[assignment]
 
     # The two hot paths name each expert's step instead of looping over them (every SET of a new
     # key and every hit comes here); exact LRU's touch is a no-op (its heap re-keys lazily) and is
@@ -112,6 +114,7 @@ class AdaptivePolicy:
         self._arc.insert(item)               # type: ignore[attr-defined]
         self._lru.insert(item)               # type: ignore[attr-defined]
         self._s3.insert(item)                # type: ignore[attr-defined]
+        self._wide.insert(item)              # type: ignore[attr-defined]
         h = crc32(item.key)
         if not h % SAMPLE:
             self.sampled[item] = h
@@ -121,6 +124,7 @@ class AdaptivePolicy:
     def touch(self, item: Item) -> None:
         self._arc.touch(item)                # type: ignore[attr-defined]
         self._s3.touch(item)                 # type: ignore[attr-defined]
+        self._wide.touch(item)               # type: ignore[attr-defined]
         h = self.sampled.get(item)
         if h is not None and h != self.last:
             self._sample(h, item.key)
@@ -152,7 +156,7 @@ class AdaptivePolicy:
         """Adaptation state for INFO: the expert in use, shadow scores, ARC's own state."""
         scores = ",".join(f"score_{n}={v:.1f}" for n, v in zip(EXPERT_NAMES, self.score, strict=True))
         return (f"expert={EXPERT_NAMES[self.use]},{scores},switches={self.switches},"
-                f"{self.experts[0].state()}")                   # type: ignore[attr-defined]
+                f"{self.experts[0].state()},wide_p={self._wide.p:.4f}")   # type: ignore[attr-defined]
 
     # --- eviction ----------------------------------------------------------------------------------
     def evict_step(self) -> Item | None:

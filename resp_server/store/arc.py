@@ -12,9 +12,11 @@ Departures from the paper, both for prefix caches whose conversation turns come 
 each ghost list keeps up to GHOST_FACTOR × c hashes (the paper: |T1|+|B1| <= c, total <= 2c), so
 a chunk evicted long before its next turn is still recognised; with ghosts this large, ghost hits
 are frequent and p moves ADAPT (a quarter) of the paper's step. `c` is the member count when a
-ghost is added (a slab class has no fixed item count; it is full when it evicts).
+ghost is added (a slab class has no fixed item count; it is full when it evicts). Both are
+per-instance (`adapt`, `ghost_factor`): the default policy also runs a wide ARC (WIDE_GHOST_FACTOR,
+WIDE_ADAPT) that recognises turns further apart and follows them faster (docs/eviction.md).
 Pinned items are never evicted: they are skipped in place. Invariants: every member is in exactly
-one of T1, T2; 0 <= p <= 1; each ghost list within max(GHOST_MIN, GHOST_FACTOR × c).
+one of T1, T2; 0 <= p <= 1; each ghost list within max(GHOST_MIN, ghost_factor × c) for c at its last growth.
 """
 
 from __future__ import annotations
@@ -32,15 +34,22 @@ GHOST_FACTOR = 1.0   # ghost hashes kept per list, × members
 ADAPT = 0.25         # share of the paper's p step per ghost hit
 GHOST_MIN = 64        # ghost entries kept even for tiny classes
 P_INITIAL = 0.5       # T1's starting share (ARC starts at 0; either converges within a cache turn)
+WIDE_GHOST_FACTOR = 3.0   # the wide variant (an expert of allkeys-adaptive): longer ghost lists
+WIDE_ADAPT = 0.5          # ... and twice the p step
 
 
 class ARCPolicy:
-    __slots__ = ("name", "evicts", "t1", "t2", "b1", "b2", "p", "ghost_hits")
+    __slots__ = ("name", "evicts", "t1", "t2", "b1", "b2", "p", "ghost_hits", "adapt",
+                 "ghost_factor", "ghost_cap")
     touches = True             # an access moves the item to T2
 
-    def __init__(self, name: str = "allkeys-arc") -> None:
+    def __init__(self, name: str = "allkeys-arc", adapt: float = ADAPT,
+                 ghost_factor: float = GHOST_FACTOR) -> None:
         self.name = name
         self.evicts = True
+        self.adapt = adapt                                 # share of the paper's p step
+        self.ghost_factor = ghost_factor                   # ghost hashes per list, × members
+        self.ghost_cap = GHOST_MIN                         # each list's bound at its last growth
         self.t1: OrderedDict[Item, None] = OrderedDict()   # seen once, least recent first
         self.t2 = LRUPolicy()                              # seen again: exact LRU by stamp
         self.b1: OrderedDict[int, None] = OrderedDict()    # key hashes evicted from T1
@@ -52,13 +61,13 @@ class ARCPolicy:
         h = hash(item.key)
         if h in self.b1:
             n = max(1, len(self))
-            self.p = min(1.0, self.p + ADAPT * max(1.0, len(self.b2) / len(self.b1)) / n)
+            self.p = min(1.0, self.p + self.adapt * max(1.0, len(self.b2) / len(self.b1)) / n)
             del self.b1[h]
             self.ghost_hits[0] += 1
             self.t2.insert(item)
         elif h in self.b2:
             n = max(1, len(self))
-            self.p = max(0.0, self.p - ADAPT * max(1.0, len(self.b1) / len(self.b2)) / n)
+            self.p = max(0.0, self.p - self.adapt * max(1.0, len(self.b1) / len(self.b2)) / n)
             del self.b2[h]
             self.ghost_hits[1] += 1
             self.t2.insert(item)
@@ -86,9 +95,10 @@ class ARCPolicy:
     def _remember(self, ghost: OrderedDict[int, None], item: Item) -> None:
         ghost[hash(item.key)] = None
         c = len(self) + 1                                  # the class was full: its capacity
-        while len(self.b1) > max(GHOST_MIN, GHOST_FACTOR * c):
+        limit = self.ghost_cap = max(GHOST_MIN, self.ghost_factor * c)
+        while len(self.b1) > limit:
             self.b1.popitem(last=False)
-        while len(self.b2) > max(GHOST_MIN, GHOST_FACTOR * c):
+        while len(self.b2) > limit:
             self.b2.popitem(last=False)
 
     def can_evict(self, item: Item) -> bool:
@@ -131,9 +141,14 @@ class ARCPolicy:
         both = self.t1.keys() & self.t2.members.keys()
         assert not both, f"ARC: {len(both)} items in both T1 and T2"
         assert 0.0 <= self.p <= 1.0, f"ARC: p {self.p} out of range"
-        c = len(self) + 1
-        assert len(self.b1) <= max(GHOST_MIN, GHOST_FACTOR * c), "ARC: B1 over its bound"
-        assert len(self.b2) <= max(GHOST_MIN, GHOST_FACTOR * c), "ARC: B2 over its bound"
+        limit = self.ghost_cap      # members may have left (removed, not evicted) since
+        assert len(self.b1) <= limit, "ARC: B1 over its bound"
+        assert len(self.b2) <= limit, "ARC: B2 over its bound"
+
+
+def wide_arc() -> ARCPolicy:
+    """The wide ARC expert of allkeys-adaptive (not selectable alone)."""
+    return ARCPolicy("arc-wide", WIDE_ADAPT, WIDE_GHOST_FACTOR)
 
 
 def _first_unpinned(q: OrderedDict[Item, None]) -> Item | None:

@@ -232,6 +232,33 @@ def test_arc_reuse_moves_to_t2_and_ghost_hits_adapt_p() -> None:
     pol.check_invariants()
 
 
+def test_wide_arc_recognises_turns_further_apart_and_steps_twice() -> None:
+    """A key evicted 200 evictions ago (twice a 100-member class) is forgotten by ARC's 1x ghost
+    list but is a ghost hit in the wide ARC's 3x list, whose p then moves twice ARC's step."""
+    from resp_server.store.arc import WIDE_ADAPT, WIDE_GHOST_FACTOR, wide_arc
+    assert WIDE_GHOST_FACTOR * 100 > 200 > 100 and WIDE_ADAPT == 2 * ARCPolicy().adapt
+    outcome = {}
+    for pol in (ARCPolicy(), wide_arc(), ARCPolicy(ghost_factor=WIDE_GHOST_FACTOR)):
+        pool = items(301)
+        for it in pool[:100]:
+            pol.insert(it)
+        for it in pool[100:300]:
+            v = pol.evict_step()
+            assert v is not None
+            pol.remove(v, evicted=True)
+            pol.insert(it)
+            pol.check_invariants()
+        p0 = pol.p
+        back = Item(pool[0]._slabs, pool[0].key, 1, (7,), 0)
+        pol.insert(back)
+        pol.check_invariants()
+        outcome[(pol.adapt, pol.ghost_factor)] = (back in pol.t2, pol.ghost_hits[0], pol.p - p0)
+    plain, wide, slow = outcome.values()
+    assert plain == (False, 0, 0.0)
+    assert wide[:2] == (True, 1) and slow[:2] == (True, 1)
+    assert wide[2] == pytest.approx(2 * slow[2]) and slow[2] > 0
+
+
 def test_arc_skips_pins_and_peek_is_pure() -> None:
     pol = ARCPolicy()
     its = items(4)
@@ -335,7 +362,7 @@ def test_adaptive_evicts_as_exact_lru_until_a_shadow_leads() -> None:
                 p.insert(it)
             else:
                 p.touch(it)
-    assert pol.score == [0.0, 0.0, 0.0] and "expert=lru" in pol.state()
+    assert pol.score == [0.0] * 4 and "expert=lru" in pol.state()
     assert arc.evict_step() is b
     assert pol.peek_victim() is a and pol.evict_step() is a
     pol.check_invariants()

@@ -130,9 +130,12 @@ class AdaptivePolicy:
             self._sample(h, item.key)
 
     def remove(self, item: Item, evicted: bool = False) -> None:
-        for e in self.experts:
-            e.remove(item, evicted)
-        self.sampled.pop(item, None)
+        self._arc.remove(item, evicted)
+        self._lru.remove(item, evicted)
+        self._s3.remove(item, evicted)
+        self._wide.remove(item, evicted)
+        if self.sampled:
+            self.sampled.pop(item, None)
 
     def can_evict(self, item: Item) -> bool:
         return not item.refcount

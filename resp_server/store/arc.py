@@ -94,12 +94,16 @@ class ARCPolicy:
 
     def _remember(self, ghost: OrderedDict[int, None], item: Item) -> None:
         ghost[hash(item.key)] = None
-        c = len(self) + 1                                  # the class was full: its capacity
-        limit = self.ghost_cap = max(GHOST_MIN, self.ghost_factor * c)
-        while len(self.b1) > limit:
-            self.b1.popitem(last=False)
-        while len(self.b2) > limit:
-            self.b2.popitem(last=False)
+        c = len(self.t1) + len(self.t2.members) + 1        # the class was full: its capacity
+        limit = self.ghost_factor * c
+        if limit < GHOST_MIN:
+            limit = GHOST_MIN
+        self.ghost_cap = limit
+        b1, b2 = self.b1, self.b2
+        while len(b1) > limit:
+            b1.popitem(last=False)
+        while len(b2) > limit:
+            b2.popitem(last=False)
 
     def can_evict(self, item: Item) -> bool:
         return not item.refcount
@@ -116,7 +120,8 @@ class ARCPolicy:
         return self.t2.peek_victim() or _first_unpinned(self.t1)
 
     def _t1_over(self) -> bool:
-        return bool(self.t1) and (len(self.t1) > self.p * len(self) or not len(self.t2))
+        t1, t2 = len(self.t1), len(self.t2.members)
+        return t1 > 0 and (t1 > self.p * (t1 + t2) or not t2)
 
     def oldest(self) -> int | None:
         v = self.peek_victim()
@@ -128,7 +133,7 @@ class ARCPolicy:
                 f"b2={len(self.b2)},b1_hits={self.ghost_hits[0]},b2_hits={self.ghost_hits[1]}")
 
     def __len__(self) -> int:
-        return len(self.t1) + len(self.t2)
+        return len(self.t1) + len(self.t2.members)
 
     def __iter__(self) -> Iterator[Item]:
         return iter([*self.t1, *self.t2])

@@ -48,7 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--ours-arg", action="append", default=[],
                    help="extra argument for our server (repeatable), e.g. --ours-arg=--prealloc")
     p.add_argument("--w5-requests", type=int, default=0, help="requests per W5 trace")
-    p.add_argument("--w5-traces", default="", help="W5 traces (default chat,rag,mixed)")
+    p.add_argument("--w5-traces", default="", help="W5 traces (default kimi,mooncake,chat,rag,mixed; chat with --quick)")
     p.add_argument("--w5-fractions", default="", help="W5 capacities, e.g. 0.05,0.1,0.2,0.4")
     p.add_argument("--w5-speed", type=float, default=None,
                    help="W5 replay speed vs trace time (default 20x, 4 with --quick; 1 = real time; "

@@ -98,6 +98,7 @@ class Connection(WritingMixin, asyncio.BufferedProtocol):
         self.flow: FlowControl | None = None
         self.closing = False
         self.processing = False
+        self.chain: tuple[int, int] | None = None   # a pipeline chain to continue (ordering.py)
         self.draining = False              # replies sent, write side shut: dropping input until EOF
         self.peer_eof = False              # the client shut its write side
         self.lowat = Watermark(None)       # SO_RCVLOWAT while a big value arrives (TCP only)
@@ -253,7 +254,7 @@ class Connection(WritingMixin, asyncio.BufferedProtocol):
         buf, pos, end = inbuf.buf, inbuf.start, inbuf.end
         batch: list = []
         self.processing = True
-        self.keyspace.chain_begin()          # this read's accesses are one chain (ordering.py)
+        self.keyspace.chain_begin(self.chain)   # this read's accesses are one chain (ordering.py)
         try:
             while not self.closing and not self.flow.reading_paused:
                 if self.deferred:
@@ -289,7 +290,10 @@ class Connection(WritingMixin, asyncio.BufferedProtocol):
                     self.flush()
         finally:
             self.processing = False
-            self.keyspace.chain_end()
+            chain = self.keyspace.chain_end()
+        # a read that stopped inside a command: the rest of the pipeline continues its chain
+        mid = pos < inbuf.end or parser.remaining or parser.sink is not None or self.deferred
+        self.chain = chain if mid else None
         if self.closing:
             inbuf.drop()
         else:

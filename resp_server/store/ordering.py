@@ -2,7 +2,8 @@
 
 Every access gives an item a fresh stamp (clock ms << STAMP_TICK_BITS, or one more than the last
 stamp), so stamps strictly increase and exact LRU orders by them - except inside a pipeline chain:
-while a connection runs one read's worth of pipelined commands (`chain_begin` .. `chain_end`),
+while a connection runs one read's worth of pipelined commands (`chain_begin` .. `chain_end`;
+a read that ends inside a command is continued by the next one),
 the first access takes a stamp CHAIN_SPAN - 1 above the last one and each later access one less
 (LMCache reads a prompt's chunks first to last, then writes the rest in order), so a chain's
 deeper chunks are older than its head and exact LRU (ARC's T2) evicts a prefix from its tail,
@@ -102,13 +103,17 @@ class OrderingMixin:
     def _new_stamp(self) -> int:
         return self._stamp_at(self.clock())
 
-    def chain_begin(self) -> None:
-        """A connection starts running the commands of one read: its accesses form a chain."""
+    def chain_begin(self, resume: tuple[int, int] | None = None) -> None:
+        """A connection starts running the commands of one read: its accesses form a chain, or
+        continue `resume` (what chain_end returned when its previous read ended inside a
+        command: one pipeline that arrived in two reads is still one chain)."""
         self._chaining = self.pipeline_chains
-        self._chain_next = self._chain_floor = 0
+        self._chain_next, self._chain_floor = resume if resume is not None else (0, 0)
 
-    def chain_end(self) -> None:
+    def chain_end(self) -> tuple[int, int]:
+        """The chain's state, for a chain_begin that continues it."""
         self._chaining = False
+        return self._chain_next, self._chain_floor
 
     def _stamp_at(self, now: int) -> int:
         """A fresh access stamp: `now` (ms) shifted left, or one more than the last stamp -

@@ -31,6 +31,26 @@ def test_a_chain_is_stamped_head_first_and_newer_than_what_came_before() -> None
     ks.check_invariants()
 
 
+def test_a_chain_resumed_after_another_connections_access_goes_on_below_its_head() -> None:
+    """chain_end's state given to chain_begin continues the chain (a pipeline read twice)."""
+    ks = make_ks()
+    ks.chain_begin()
+    ks.store(0, b"a", b"v")
+    ks.store(0, b"b", b"v")
+    state = ks.chain_end()
+    ks.store(0, b"other", b"v")                               # another connection, no chain
+    ks.chain_begin(state)
+    ks.store(0, b"c", b"v")
+    ks.chain_end()
+    a, b, c, other = _stamps(ks, [b"a", b"b", b"c", b"other"])
+    assert other > a > b > c
+    ks.chain_begin()                                          # not resumed: a new, newer head
+    ks.store(0, b"d", b"v")
+    ks.chain_end()
+    assert _stamps(ks, [b"d"])[0] > other
+    ks.check_invariants()
+
+
 def test_a_key_accessed_twice_in_a_chain_keeps_its_higher_stamp() -> None:
     ks = make_ks()
     ks.chain_begin()

@@ -1,14 +1,14 @@
-"""allkeys-adaptive (the default): ARC, exact LRU, S3-FIFO or a wide ARC per slab class, whichever
-the traffic favours, decided by set dueling on sampled shadow caches (Qureshi et al., ISCA'07; the policy
-measures itself, as Caffeine's hill climber does).
+"""allkeys-adaptive (the default): ARC, exact LRU, S3-FIFO or a wide ARC per slab class,
+whichever the traffic favours, decided by set dueling on sampled shadow caches (Qureshi et al.,
+ISCA'07; the policy measures itself, as Caffeine's hill climber does).
 
 The class keeps four orders over the same members: ARC's lists (arc.py), exact LRU's heap
 (lru.py), S3-FIFO's queues (s3fifo.py) and a wide ARC's lists (arc.wide_arc). One key in SAMPLE
 (crc32 of the key, so the sample is the same in every process) is also replayed into four small
-shadow caches, one per expert, each
-holding 1/SAMPLE of the class's members: every access or insert of a sampled key is a hit or a
-miss in each shadow. Hits are summed with exponential decay (a window of about
-DECAY_WINDOW sampled events); the live class evicts with the expert whose shadow hits more.
+shadow caches, one per expert, each holding 1/SAMPLE of the class's members: every access or
+insert of a sampled key is a hit or a miss in each shadow. Hits are summed with exponential
+decay (a window of about DECAY_WINDOW sampled events); the live class evicts with the expert
+whose shadow hits more.
 Until a shadow leads (at the start, and while they tie) it evicts as exact LRU: without
 evidence, the reference the default must never fall below. Switching costs nothing: every
 order is always current.
@@ -134,8 +134,7 @@ class AdaptivePolicy:
         self._lru.remove(item, evicted)
         self._s3.remove(item, evicted)
         self._wide.remove(item, evicted)
-        if self.sampled:
-            self.sampled.pop(item, None)
+        self.sampled.pop(item, None)
 
     def can_evict(self, item: Item) -> bool:
         return not item.refcount
@@ -159,7 +158,7 @@ class AdaptivePolicy:
         """Adaptation state for INFO: the expert in use, shadow scores, ARC's own state."""
         scores = ",".join(f"score_{n}={v:.1f}" for n, v in zip(EXPERT_NAMES, self.score, strict=True))
         return (f"expert={EXPERT_NAMES[self.use]},{scores},switches={self.switches},"
-                f"{self.experts[0].state()},wide_p={self._wide.p:.4f}")   # type: ignore[attr-defined]
+                f"{self._arc.state()},wide_p={self._wide.p:.4f}")   # type: ignore[attr-defined]
 
     # --- eviction ----------------------------------------------------------------------------------
     def evict_step(self) -> Item | None:

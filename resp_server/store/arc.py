@@ -16,7 +16,8 @@ ghost is added (a slab class has no fixed item count; it is full when it evicts)
 per-instance (`adapt`, `ghost_factor`): the default policy also runs a wide ARC (WIDE_GHOST_FACTOR,
 WIDE_ADAPT) that recognises turns further apart and follows them faster (docs/eviction.md).
 Pinned items are never evicted: they are skipped in place. Invariants: every member is in exactly
-one of T1, T2; 0 <= p <= 1; each ghost list within max(GHOST_MIN, ghost_factor × c) for c at its last growth.
+one of T1, T2; 0 <= p <= 1; each ghost list within max(GHOST_MIN, ghost_factor × c), c taken at
+the list's last growth.
 """
 
 from __future__ import annotations
